@@ -1,0 +1,355 @@
+#include "cairn/catalog/model_json.h"
+
+#include <climits>
+#include <cstdio>
+#include <initializer_list>
+#include <string>
+
+#include "cairn/catalog/error.h"
+
+namespace cairn::catalog {
+
+using nlohmann::json;
+
+namespace {
+
+std::string join(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+std::string index(const std::string& path, std::size_t i) {
+  return path + "[" + std::to_string(i) + "]";
+}
+
+[[noreturn]] void bad(const std::string& field, const std::string& message) {
+  throw_invalid(field, field.empty() ? message : field + ": " + message);
+}
+
+std::string article_type(const json& j) {
+  switch (j.type()) {
+    case json::value_t::object:
+      return "an object";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::boolean:
+      return "a boolean";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+      return "an integer";
+    case json::value_t::number_float:
+      return "a number";
+    default:
+      return j.type_name();
+  }
+}
+
+// Strict access to one JSON object: every key must be one of `keys` (read) or `ignored` (accepted, skipped).
+class ObjectReader {
+ public:
+  ObjectReader(const json& j, const std::string& path, std::initializer_list<const char*> keys,
+               std::initializer_list<const char*> ignored = {})
+      : j_(j), path_(path) {
+    if (!j.is_object()) bad(path, "expected an object, got " + article_type(j));
+    for (const auto& [key, value] : j.items()) {
+      bool known = false;
+      for (const char* k : keys) known = known || key == k;
+      for (const char* k : ignored) known = known || key == k;
+      if (!known) {
+        std::string expected;
+        for (const char* k : keys) expected += (expected.empty() ? "" : ", ") + std::string(k);
+        bad(join(path, key), "unknown key (expected one of: " + expected + ")");
+      }
+    }
+  }
+
+  const json* find(const char* key) const {
+    auto it = j_.find(key);
+    return it == j_.end() ? nullptr : &*it;
+  }
+
+  std::string field(const char* key) const { return join(path_, key); }
+
+  const json& require(const char* key) const {
+    const json* v = find(key);
+    if (v == nullptr) bad(field(key), "required key is missing");
+    return *v;
+  }
+
+  std::string string(const char* key, bool required = false) const {
+    const json* v = required ? &require(key) : find(key);
+    if (v == nullptr) return {};
+    if (!v->is_string()) bad(field(key), "expected a string, got " + article_type(*v));
+    return v->get<std::string>();
+  }
+
+  bool boolean(const char* key, bool fallback) const {
+    const json* v = find(key);
+    if (v == nullptr) return fallback;
+    if (!v->is_boolean()) bad(field(key), "expected a boolean, got " + article_type(*v));
+    return v->get<bool>();
+  }
+
+  int integer(const char* key, int fallback) const {
+    const json* v = find(key);
+    if (v == nullptr) return fallback;
+    if (!v->is_number_integer()) bad(field(key), "expected an integer, got " + article_type(*v));
+    if (v->is_number_unsigned()) {
+      auto u = v->get<std::uint64_t>();
+      if (u > static_cast<std::uint64_t>(INT_MAX)) bad(field(key), "integer is out of range");
+      return static_cast<int>(u);
+    }
+    auto i = v->get<std::int64_t>();
+    if (i < INT_MIN || i > INT_MAX) bad(field(key), "integer is out of range");
+    return static_cast<int>(i);
+  }
+
+ private:
+  const json& j_;
+  const std::string& path_;
+};
+
+std::vector<std::string> strings_from_json(const json& j, const std::string& path) {
+  if (!j.is_array()) bad(path, "expected an array of strings, got " + article_type(j));
+  std::vector<std::string> out;
+  out.reserve(j.size());
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    if (!j[i].is_string()) bad(index(path, i), "expected a string, got " + article_type(j[i]));
+    out.push_back(j[i].get<std::string>());
+  }
+  return out;
+}
+
+json parameters_to_json(const Parameters& parameters) {
+  json out = json::object();
+  for (const auto& [k, v] : parameters) out[k] = v;
+  return out;
+}
+
+void put_time(json& out, const char* key, Timestamp t) {
+  if (t != 0) out[key] = format_timestamp(t);
+}
+
+std::string arn(const std::string& catalog_id, PrincipalKind kind, const std::string& name) {
+  return "arn:aws:iam::" + catalog_id + ":" + principal_kind_name(kind) + "/" + name;
+}
+
+SerDeInfo serde_info_from_json(const json& j, const std::string& path) {
+  ObjectReader r(j, path, {"name", "serialization_library", "parameters"});
+  SerDeInfo s;
+  s.name = r.string("name");
+  s.serialization_library = r.string("serialization_library");
+  if (const json* p = r.find("parameters")) s.parameters = parameters_from_json(*p, r.field("parameters"));
+  return s;
+}
+
+}  // namespace
+
+std::string format_timestamp(Timestamp t) {
+  std::int64_t ms = t % 1000;
+  std::int64_t seconds = t / 1000;
+  if (ms < 0) {
+    ms += 1000;
+    seconds -= 1;
+  }
+  std::int64_t days = seconds / 86400;
+  std::int64_t rem = seconds % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    days -= 1;
+  }
+  // Howard Hinnant's civil_from_days.
+  std::int64_t z = days + 719468;
+  std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  std::int64_t doe = z - era * 146097;
+  std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  std::int64_t y = yoe + era * 400;
+  std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  std::int64_t mp = (5 * doy + 2) / 153;
+  std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ",
+                static_cast<long long>(y), static_cast<long long>(m), static_cast<long long>(d),
+                static_cast<long long>(rem / 3600), static_cast<long long>(rem % 3600 / 60),
+                static_cast<long long>(rem % 60), static_cast<long long>(ms));
+  return buf;
+}
+
+json to_json(const Database& db) {
+  json out = {{"name", db.name},
+              {"description", db.description},
+              {"location_uri", db.location_uri},
+              {"parameters", parameters_to_json(db.parameters)}};
+  put_time(out, "create_time", db.create_time);
+  return out;
+}
+
+json to_json(const Column& column) {
+  return {{"name", column.name},
+          {"type", column.type},
+          {"comment", column.comment},
+          {"parameters", parameters_to_json(column.parameters)}};
+}
+
+json to_json(const StorageDescriptor& sd) {
+  json columns = json::array();
+  for (const Column& c : sd.columns) columns.push_back(to_json(c));
+  return {{"columns", std::move(columns)},
+          {"location", sd.location},
+          {"input_format", sd.input_format},
+          {"output_format", sd.output_format},
+          {"compressed", sd.compressed},
+          {"number_of_buckets", sd.number_of_buckets},
+          {"bucket_columns", sd.bucket_columns},
+          {"serde_info",
+           {{"name", sd.serde_info.name},
+            {"serialization_library", sd.serde_info.serialization_library},
+            {"parameters", parameters_to_json(sd.serde_info.parameters)}}},
+          {"parameters", parameters_to_json(sd.parameters)},
+          {"stored_as_sub_directories", sd.stored_as_sub_directories}};
+}
+
+json to_json(const Table& table) {
+  json keys = json::array();
+  for (const Column& c : table.partition_keys) keys.push_back(to_json(c));
+  json out = {{"name", table.name},
+              {"database_name", table.database_name},
+              {"description", table.description},
+              {"owner", table.owner},
+              {"table_type", table.table_type},
+              {"parameters", parameters_to_json(table.parameters)},
+              {"retention", table.retention},
+              {"partition_keys", std::move(keys)},
+              {"storage_descriptor", to_json(table.storage_descriptor)},
+              {"view_original_text", table.view_original_text},
+              {"view_expanded_text", table.view_expanded_text},
+              {"version_id", table.version_id}};
+  put_time(out, "create_time", table.create_time);
+  put_time(out, "update_time", table.update_time);
+  return out;
+}
+
+json to_json(const Partition& partition) {
+  json out = {{"database_name", partition.database_name},
+              {"table_name", partition.table_name},
+              {"values", partition.values},
+              {"storage_descriptor", to_json(partition.storage_descriptor)},
+              {"parameters", parameters_to_json(partition.parameters)}};
+  put_time(out, "create_time", partition.create_time);
+  put_time(out, "last_access_time", partition.last_access_time);
+  return out;
+}
+
+json to_json(const Principal& principal, const std::string& catalog_id) {
+  json out = {{"kind", principal_kind_name(principal.kind)},
+              {"name", principal.name},
+              {"arn", arn(catalog_id, principal.kind, principal.name)},
+              {"description", principal.description}};
+  put_time(out, "create_time", principal.create_time);
+  return out;
+}
+
+json to_json(const AccessKey& key, const std::string& catalog_id) {
+  json out = {{"access_key_id", key.access_key_id},
+              {"status", key.status == AccessKeyStatus::Active ? "Active" : "Inactive"},
+              {"owner_arn", arn(catalog_id, key.owner_kind, key.owner_name)}};
+  put_time(out, "create_time", key.create_time);
+  return out;
+}
+
+Parameters parameters_from_json(const json& j, const std::string& path) {
+  if (!j.is_object()) bad(path, "expected an object of strings, got " + article_type(j));
+  Parameters out;
+  for (const auto& [key, value] : j.items()) {
+    if (!value.is_string()) bad(join(path, key), "expected a string, got " + article_type(value));
+    out.emplace(key, value.get<std::string>());
+  }
+  return out;
+}
+
+Column column_from_json(const json& j, const std::string& path) {
+  ObjectReader r(j, path, {"name", "type", "comment", "parameters"});
+  Column c;
+  c.name = r.string("name", true);
+  c.type = r.string("type", true);
+  c.comment = r.string("comment");
+  if (const json* p = r.find("parameters")) c.parameters = parameters_from_json(*p, r.field("parameters"));
+  return c;
+}
+
+std::vector<Column> columns_from_json(const json& j, const std::string& path) {
+  if (!j.is_array()) bad(path, "expected an array of columns, got " + article_type(j));
+  std::vector<Column> out;
+  out.reserve(j.size());
+  for (std::size_t i = 0; i < j.size(); ++i) out.push_back(column_from_json(j[i], index(path, i)));
+  return out;
+}
+
+StorageDescriptor storage_descriptor_from_json(const json& j, const std::string& path) {
+  ObjectReader r(j, path,
+                 {"columns", "location", "input_format", "output_format", "compressed", "number_of_buckets",
+                  "bucket_columns", "serde_info", "parameters", "stored_as_sub_directories"});
+  StorageDescriptor sd;
+  if (const json* c = r.find("columns")) sd.columns = columns_from_json(*c, r.field("columns"));
+  sd.location = r.string("location");
+  sd.input_format = r.string("input_format");
+  sd.output_format = r.string("output_format");
+  sd.compressed = r.boolean("compressed", false);
+  sd.number_of_buckets = r.integer("number_of_buckets", -1);
+  if (const json* b = r.find("bucket_columns"))
+    sd.bucket_columns = strings_from_json(*b, r.field("bucket_columns"));
+  if (const json* s = r.find("serde_info")) sd.serde_info = serde_info_from_json(*s, r.field("serde_info"));
+  if (const json* p = r.find("parameters")) sd.parameters = parameters_from_json(*p, r.field("parameters"));
+  sd.stored_as_sub_directories = r.boolean("stored_as_sub_directories", false);
+  return sd;
+}
+
+Database database_from_json(const json& j, const std::string& path) {
+  ObjectReader r(j, path, {"name", "description", "location_uri", "parameters"}, {"create_time"});
+  Database db;
+  db.name = r.string("name", true);
+  db.description = r.string("description");
+  db.location_uri = r.string("location_uri");
+  if (const json* p = r.find("parameters")) db.parameters = parameters_from_json(*p, r.field("parameters"));
+  return db;
+}
+
+Table table_from_json(const json& j, const std::string& path) {
+  ObjectReader r(j, path,
+                 {"name", "description", "owner", "table_type", "parameters", "retention", "partition_keys",
+                  "storage_descriptor", "view_original_text", "view_expanded_text"},
+                 {"database_name", "create_time", "update_time", "version_id"});
+  Table t;
+  t.name = r.string("name", true);
+  t.description = r.string("description");
+  t.owner = r.string("owner");
+  t.table_type = r.string("table_type");
+  if (const json* p = r.find("parameters")) t.parameters = parameters_from_json(*p, r.field("parameters"));
+  t.retention = r.integer("retention", 0);
+  if (const json* k = r.find("partition_keys"))
+    t.partition_keys = columns_from_json(*k, r.field("partition_keys"));
+  if (const json* s = r.find("storage_descriptor")) {
+    t.storage_descriptor = storage_descriptor_from_json(*s, r.field("storage_descriptor"));
+  }
+  t.view_original_text = r.string("view_original_text");
+  t.view_expanded_text = r.string("view_expanded_text");
+  return t;
+}
+
+Partition partition_from_json(const json& j, const std::string& path) {
+  ObjectReader r(j, path, {"values", "storage_descriptor", "parameters"},
+                 {"database_name", "table_name", "create_time", "last_access_time"});
+  Partition p;
+  p.values = strings_from_json(r.require("values"), r.field("values"));
+  if (const json* s = r.find("storage_descriptor")) {
+    p.storage_descriptor = storage_descriptor_from_json(*s, r.field("storage_descriptor"));
+  }
+  if (const json* q = r.find("parameters")) p.parameters = parameters_from_json(*q, r.field("parameters"));
+  return p;
+}
+
+}  // namespace cairn::catalog

@@ -1,0 +1,1047 @@
+#include "sql_store.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstdio>
+#include <limits>
+#include <set>
+#include <thread>
+#include <type_traits>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <nlohmann/json.hpp>
+
+#include "cairn/catalog/error.h"
+#include "cairn/catalog/model_json.h"
+
+namespace cairn::catalog {
+
+namespace sql {
+
+const std::string& Row::text(std::size_t i) const {
+  static const std::string empty;
+  const auto& cell = cells.at(i);
+  return cell ? *cell : empty;
+}
+
+std::int64_t Row::integer(std::size_t i) const {
+  const auto& cell = cells.at(i);
+  if (!cell) return 0;
+  std::int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(cell->data(), cell->data() + cell->size(), value);
+  if (ec != std::errc() || ptr != cell->data() + cell->size()) {
+    throw Error(ErrorCode::Internal, "store returned a non-integer where an integer was expected");
+  }
+  return value;
+}
+
+std::string Dialect::number(const std::string& sql, int first) const {
+  std::string out;
+  out.reserve(sql.size() + 16);
+  int n = first;
+  for (char c : sql) {
+    if (c == '?') {
+      out += placeholder(n++);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+Pool::Pool(Factory factory, int size, std::chrono::milliseconds timeout, std::string what)
+    : factory_(std::move(factory)), size_(std::max(1, size)), timeout_(timeout), what_(std::move(what)) {}
+
+Pool::Lease::~Lease() {
+  if (pool_ != nullptr) pool_->release(std::move(conn_));
+}
+
+Pool::Lease Pool::acquire() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+  while (idle_.empty() && open_ >= size_) {
+    if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() && open_ >= size_) {
+      throw Error(ErrorCode::Unavailable, "timed out after " + std::to_string(timeout_.count()) +
+                                              " ms waiting for a free " + what_ + " connection");
+    }
+  }
+  if (!idle_.empty()) {
+    auto conn = std::move(idle_.back());
+    idle_.pop_back();
+    return Lease(this, std::move(conn));
+  }
+  ++open_;
+  lock.unlock();
+  try {
+    return Lease(this, factory_());
+  } catch (...) {
+    lock.lock();
+    --open_;
+    available_.notify_one();
+    throw;
+  }
+}
+
+void Pool::release(std::unique_ptr<Connection> conn) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (conn && conn->usable()) {
+    idle_.push_back(std::move(conn));
+  } else {
+    --open_;
+  }
+  available_.notify_one();
+}
+
+}  // namespace sql
+
+namespace {
+
+using nlohmann::json;
+using sql::Params;
+using sql::Row;
+
+constexpr std::size_t kChunk = 100;  // rows per multi-row statement
+
+std::string dump(const json& j) {
+  return j.dump();
+}
+
+json parse_json(const std::string& text) {
+  try {
+    return json::parse(text);
+  } catch (const json::exception& e) {
+    throw Error(ErrorCode::Internal, std::string("store holds malformed JSON: ") + e.what());
+  }
+}
+
+std::string params_text(const Parameters& p) {
+  return dump(json(p));
+}
+Parameters params_from(const std::string& text) {
+  return parameters_from_json(parse_json(text), "parameters");
+}
+
+std::string columns_text(const std::vector<Column>& cols) {
+  json arr = json::array();
+  for (const auto& c : cols) arr.push_back(to_json(c));
+  return dump(arr);
+}
+
+/// Canonical identity of a partition: the JSON text of its values; nullopt if a value is not valid UTF-8
+/// (such a partition cannot have been stored).
+std::optional<std::string> partition_key(const std::vector<std::string>& values) {
+  try {
+    return json(values).dump();
+  } catch (const json::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::vector<std::string> values_from(const std::string& text) {
+  json j = parse_json(text);
+  std::vector<std::string> out;
+  for (const auto& v : j) out.push_back(v.get<std::string>());
+  return out;
+}
+
+// --- opaque page tokens: base64url (no padding) of a small JSON object ------------------------------------
+
+constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string base64url(const std::string& in) {
+  std::string out;
+  std::uint32_t buf = 0;
+  int bits = 0;
+  for (unsigned char c : in) {
+    buf = (buf << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += kB64[(buf >> bits) & 0x3F];
+    }
+  }
+  if (bits > 0) out += kB64[(buf << (6 - bits)) & 0x3F];
+  return out;
+}
+
+std::optional<std::string> unbase64url(const std::string& in) {
+  std::string out;
+  std::uint32_t buf = 0;
+  int bits = 0;
+  for (char c : in) {
+    const char* pos = std::char_traits<char>::find(kB64, 64, c);
+    if (pos == nullptr) return std::nullopt;
+    buf = (buf << 6) | static_cast<std::uint32_t>(pos - kB64);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buf >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+std::string make_token(const json& position) {
+  return base64url(position.dump());
+}
+
+/// The position encoded in `token`, or nullopt for the first page; throws InvalidArgument on a bad token.
+std::optional<json> read_token(const std::string& token, const char* key) {
+  if (token.empty()) return std::nullopt;
+  auto raw = unbase64url(token);
+  if (raw) {
+    try {
+      json j = json::parse(*raw);
+      if (j.is_object() && j.contains(key)) return j.at(key);
+    } catch (const json::exception&) {
+    }
+  }
+  throw_invalid("next_token", "the page token is malformed or belongs to another listing");
+}
+
+std::string token_string(const std::string& token, const char* key) {
+  auto pos = read_token(token, key);
+  if (!pos) return std::string();
+  if (!pos->is_string())
+    throw_invalid("next_token", "the page token is malformed or belongs to another listing");
+  return pos->get<std::string>();
+}
+
+// --- row decoding -----------------------------------------------------------------------------------------
+
+constexpr const char* kDatabaseCols = "name, description, location_uri, parameters, create_time";
+
+Database database_from(const Row& r) {
+  Database db;
+  db.name = r.text(0);
+  db.description = r.text(1);
+  db.location_uri = r.text(2);
+  db.parameters = params_from(r.text(3));
+  db.create_time = r.integer(4);
+  return db;
+}
+
+constexpr const char* kTableCols =
+    "d.name, t.name, t.description, t.owner, t.table_type, t.parameters, t.retention, t.partition_keys, "
+    "t.storage_descriptor, t.view_original_text, t.view_expanded_text, t.create_time, t.update_time, "
+    "t.version_id";
+
+Table table_from(const Row& r) {
+  Table t;
+  t.database_name = r.text(0);
+  t.name = r.text(1);
+  t.description = r.text(2);
+  t.owner = r.text(3);
+  t.table_type = r.text(4);
+  t.parameters = params_from(r.text(5));
+  t.retention = static_cast<int>(r.integer(6));
+  t.partition_keys = columns_from_json(parse_json(r.text(7)), "partition_keys");
+  t.storage_descriptor = storage_descriptor_from_json(parse_json(r.text(8)), "storage_descriptor");
+  t.view_original_text = r.text(9);
+  t.view_expanded_text = r.text(10);
+  t.create_time = r.integer(11);
+  t.update_time = r.integer(12);
+  t.version_id = r.integer(13);
+  return t;
+}
+
+/// A stored version: table_json plus the fields JSON does not carry back.
+Table version_from(const std::string& database, const std::string& name, Timestamp create_time,
+                   std::int64_t version, Timestamp update_time, const std::string& table_json) {
+  Table t = table_from_json(parse_json(table_json), "table");
+  t.database_name = database;
+  t.name = name;
+  t.create_time = create_time;
+  t.update_time = update_time;
+  t.version_id = version;
+  return t;
+}
+
+constexpr const char* kPartitionCols =
+    "p.vals, p.storage_descriptor, p.parameters, p.create_time, p.last_access_time, p.part_key";
+
+Partition partition_from(const Table& table, const Row& r) {
+  Partition p;
+  p.database_name = table.database_name;
+  p.table_name = table.name;
+  p.values = values_from(r.text(0));
+  p.storage_descriptor = storage_descriptor_from_json(parse_json(r.text(1)), "storage_descriptor");
+  p.parameters = params_from(r.text(2));
+  p.create_time = r.integer(3);
+  p.last_access_time = r.integer(4);
+  return p;
+}
+
+const char* status_name(AccessKeyStatus s) {
+  return s == AccessKeyStatus::Active ? "Active" : "Inactive";
+}
+
+PrincipalKind kind_from(const std::string& s) {
+  if (s == "user") return PrincipalKind::User;
+  if (s == "role") return PrincipalKind::Role;
+  if (s == "group") return PrincipalKind::Group;
+  throw Error(ErrorCode::Internal, "store holds an unknown principal kind");
+}
+
+AccessKey access_key_from(const Row& r) {
+  AccessKey k;
+  k.access_key_id = r.text(0);
+  k.owner_kind = kind_from(r.text(1));
+  k.owner_name = r.text(2);
+  k.status = r.text(3) == "Active" ? AccessKeyStatus::Active : AccessKeyStatus::Inactive;
+  k.sealed_secret = r.text(4);
+  k.create_time = r.integer(5);
+  return k;
+}
+
+Principal principal_from(const Row& r) {
+  Principal p;
+  p.kind = kind_from(r.text(0));
+  p.name = r.text(1);
+  p.description = r.text(2);
+  p.create_time = r.integer(3);
+  return p;
+}
+
+std::string table_label(const std::string& database, const std::string& name) {
+  return "table " + database + "." + name;
+}
+
+BatchItemError item_error(const std::vector<std::string>& values, ErrorCode code, std::string message) {
+  return BatchItemError{values, std::string(error_code_name(code)), std::move(message)};
+}
+
+Error translate(const sql::DriverError& e) {
+  using Kind = sql::DriverError::Kind;
+  switch (e.kind()) {
+    case Kind::UniqueViolation:
+      return Error(ErrorCode::AlreadyExists, "the entity already exists");
+    case Kind::ForeignKeyViolation:
+      return Error(ErrorCode::NotFound, "a referenced entity does not exist");
+    case Kind::Busy:
+      return Error(ErrorCode::Unavailable, std::string("the store is busy: ") + e.what());
+    case Kind::ConnectionLost:
+      return Error(ErrorCode::Unavailable, std::string("lost the connection to the store: ") + e.what());
+    case Kind::InDoubt:
+      return Error(ErrorCode::Unavailable,
+                   "lost the connection to the store while committing; the outcome is unknown");
+    case Kind::Other:
+      break;
+  }
+  return Error(ErrorCode::Internal, std::string("store error: ") + e.what());
+}
+
+}  // namespace
+
+SqlStore::SqlStore(std::unique_ptr<sql::Dialect> dialect, std::span<const migrations::Migration> migrations)
+    : dialect_(std::move(dialect)), migrations_(migrations) {}
+
+sql::Result SqlStore::exec(sql::Connection& conn, const std::string& sql, const Params& params) const {
+  return conn.exec(dialect_->number(sql), params);
+}
+
+template <class Fn>
+auto SqlStore::transact(bool write, Fn&& fn) {
+  // A lost connection is replaced at once (the pool may hold several that broke together, e.g. after a server
+  // restart); a busy store is retried a few times with a short back-off.
+  constexpr int kMaxLost = 16;
+  constexpr int kMaxBusy = 4;
+  int lost = 0;
+  int busy = 0;
+  while (true) {
+    auto lease = acquire(write);
+    sql::Connection& conn = *lease;
+    try {
+      conn.begin(write);
+      if constexpr (std::is_void_v<std::invoke_result_t<Fn&, sql::Connection&>>) {
+        fn(conn);
+        conn.commit();
+        return;
+      } else {
+        auto result = fn(conn);
+        conn.commit();
+        return result;
+      }
+    } catch (const sql::DriverError& e) {
+      conn.rollback();
+      using Kind = sql::DriverError::Kind;
+      if (e.kind() == Kind::ConnectionLost || e.kind() == Kind::InDoubt) lease.discard();
+      if (e.kind() == Kind::ConnectionLost && ++lost < kMaxLost) continue;
+      if (e.kind() == Kind::Busy && ++busy < kMaxBusy) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10 * busy));
+        continue;
+      }
+      throw translate(e);
+    } catch (...) {
+      conn.rollback();
+      throw;
+    }
+  }
+}
+
+void SqlStore::migrate(sql::Connection& conn) {
+  try {
+    conn.exec_script(dialect_->schema_migrations_ddl());
+    conn.begin(true);
+    try {
+      const int current = static_cast<int>(
+          exec(conn, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {}).rows.at(0).integer(0));
+      const int known = migrations_.back().version;
+      if (current > known) {
+        throw Error(ErrorCode::FailedPrecondition, "store schema version " + std::to_string(current) +
+                                                       " is newer than this cairnd (knows up to " +
+                                                       std::to_string(known) + "); upgrade cairnd");
+      }
+      for (const auto& m : migrations_) {
+        if (m.version <= current) continue;
+        conn.exec_script(std::string(m.sql));
+        exec(conn, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+             {std::int64_t{m.version}, std::string(m.name), now_millis()});
+      }
+      conn.commit();
+    } catch (...) {
+      conn.rollback();
+      throw;
+    }
+  } catch (const sql::DriverError& e) {
+    Error err = translate(e);
+    throw Error(err.code(), std::string("migrating the store failed: ") + err.what());
+  }
+}
+
+int SqlStore::schema_version() {
+  return transact(false, [&](sql::Connection& c) {
+    return static_cast<int>(
+        exec(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {}).rows.at(0).integer(0));
+  });
+}
+
+bool SqlStore::ready() {
+  try {
+    return schema_version() == migrations_.back().version;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+// --- databases --------------------------------------------------------------------------------------------
+
+Database SqlStore::create_database_impl(const Database& db) {
+  Database out = db;
+  out.create_time = now_millis();
+  transact(true, [&](sql::Connection& c) {
+    auto r =
+        exec(c,
+             "INSERT INTO databases (name, description, location_uri, parameters, create_time) "
+             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING RETURNING id",
+             {out.name, out.description, out.location_uri, params_text(out.parameters), out.create_time});
+    if (r.rows.empty()) throw Error(ErrorCode::AlreadyExists, "database " + out.name + " already exists");
+  });
+  return out;
+}
+
+std::optional<Database> SqlStore::get_database_impl(const std::string& name) {
+  return transact(false, [&](sql::Connection& c) -> std::optional<Database> {
+    auto r = exec(c, std::string("SELECT ") + kDatabaseCols + " FROM databases WHERE name = ?", {name});
+    if (r.rows.empty()) return std::nullopt;
+    return database_from(r.rows[0]);
+  });
+}
+
+Page<Database> SqlStore::list_databases_impl(const PageRequest& page) {
+  const std::string after = token_string(page.token, "n");
+  return transact(false, [&](sql::Connection& c) {
+    auto r = exec(
+        c, std::string("SELECT ") + kDatabaseCols + " FROM databases WHERE name > ? ORDER BY name LIMIT ?",
+        {after, std::int64_t{page.limit} + 1});
+    Page<Database> out;
+    for (const auto& row : r.rows) {
+      if (static_cast<int>(out.items.size()) == page.limit) {
+        out.next_token = make_token({{"n", out.items.back().name}});
+        break;
+      }
+      out.items.push_back(database_from(row));
+    }
+    return out;
+  });
+}
+
+Database SqlStore::update_database_impl(const std::string& name, const Database& db) {
+  return transact(true, [&](sql::Connection& c) {
+    auto r = exec(c,
+                  "UPDATE databases SET description = ?, location_uri = ?, parameters = ? WHERE name = ? "
+                  "RETURNING create_time",
+                  {db.description, db.location_uri, params_text(db.parameters), name});
+    if (r.rows.empty()) throw_not_found("database " + name + " not found");
+    Database out = db;
+    out.name = name;
+    out.create_time = r.rows[0].integer(0);
+    return out;
+  });
+}
+
+void SqlStore::delete_database_impl(const std::string& name) {
+  transact(true, [&](sql::Connection& c) {
+    if (exec(c, "DELETE FROM databases WHERE name = ?", {name}).affected == 0) {
+      throw_not_found("database " + name + " not found");
+    }
+  });
+}
+
+// --- tables -----------------------------------------------------------------------------------------------
+
+namespace {
+
+/// Id of `database`; throws NotFound.
+std::int64_t database_id(sql::Connection& c, const sql::Dialect& d, const std::string& database) {
+  auto r = c.exec(d.number("SELECT id FROM databases WHERE name = ?"), {database});
+  if (r.rows.empty()) throw_not_found("database " + database + " not found");
+  return r.rows[0].integer(0);
+}
+
+/// Id of database.table; throws NotFound.
+std::int64_t table_id(sql::Connection& c, const sql::Dialect& d, const std::string& database,
+                      const std::string& name) {
+  auto r = c.exec(d.number("SELECT t.id FROM tables t JOIN databases d ON d.id = t.database_id "
+                           "WHERE d.name = ? AND t.name = ?"),
+                  {database, name});
+  if (r.rows.empty()) throw_not_found(table_label(database, name) + " not found");
+  return r.rows[0].integer(0);
+}
+
+/// The JSON of a table's full state for table_versions.
+std::string table_json_text(const Table& t) {
+  return dump(to_json(t));
+}
+
+}  // namespace
+
+Table SqlStore::create_table_impl(const std::string& database, const Table& table) {
+  Table out = table;
+  out.database_name = database;
+  out.create_time = now_millis();
+  out.update_time = out.create_time;
+  out.version_id = 1;
+  transact(true, [&](sql::Connection& c) {
+    const std::int64_t db_id = database_id(c, *dialect_, database);
+    auto r = exec(
+        c,
+        "INSERT INTO tables (database_id, name, description, owner, table_type, parameters, retention, "
+        "partition_keys, storage_descriptor, view_original_text, view_expanded_text, create_time, "
+        "update_time, version_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (database_id, name) DO NOTHING RETURNING id",
+        {db_id, out.name, out.description, out.owner, out.table_type, params_text(out.parameters),
+         std::int64_t{out.retention}, columns_text(out.partition_keys), dump(to_json(out.storage_descriptor)),
+         out.view_original_text, out.view_expanded_text, out.create_time, out.update_time, out.version_id});
+    if (r.rows.empty())
+      throw Error(ErrorCode::AlreadyExists, table_label(database, out.name) + " already exists");
+    exec(c, "INSERT INTO table_versions (table_id, version_id, update_time, table_json) VALUES (?, ?, ?, ?)",
+         {r.rows[0].integer(0), out.version_id, out.update_time, table_json_text(out)});
+  });
+  return out;
+}
+
+std::optional<Table> SqlStore::get_table_impl(const std::string& database, const std::string& name) {
+  return transact(false, [&](sql::Connection& c) -> std::optional<Table> {
+    auto r =
+        exec(c,
+             std::string("SELECT ") + kTableCols +
+                 " FROM tables t JOIN databases d ON d.id = t.database_id WHERE d.name = ? AND t.name = ?",
+             {database, name});
+    if (r.rows.empty()) return std::nullopt;
+    return table_from(r.rows[0]);
+  });
+}
+
+Page<Table> SqlStore::list_tables_impl(const std::string& database, const PageRequest& page) {
+  const std::string after = token_string(page.token, "n");
+  return transact(false, [&](sql::Connection& c) {
+    const std::int64_t db_id = database_id(c, *dialect_, database);
+    auto r = exec(c,
+                  std::string("SELECT ") + kTableCols +
+                      " FROM tables t JOIN databases d ON d.id = t.database_id WHERE t.database_id = ? AND "
+                      "t.name > ? ORDER BY t.name LIMIT ?",
+                  {db_id, after, std::int64_t{page.limit} + 1});
+    Page<Table> out;
+    for (const auto& row : r.rows) {
+      if (static_cast<int>(out.items.size()) == page.limit) {
+        out.next_token = make_token({{"n", out.items.back().name}});
+        break;
+      }
+      out.items.push_back(table_from(row));
+    }
+    return out;
+  });
+}
+
+Table SqlStore::update_table_impl(const std::string& database, const Table& table,
+                                  std::optional<std::int64_t> expected_version) {
+  return transact(true, [&](sql::Connection& c) {
+    auto r = exec(c,
+                  "SELECT id, version_id, create_time FROM tables WHERE database_id = "
+                  "(SELECT id FROM databases WHERE name = ?) AND name = ?" +
+                      dialect_->for_update(),
+                  {database, table.name});
+    if (r.rows.empty()) throw_not_found(table_label(database, table.name) + " not found");
+    const std::int64_t id = r.rows[0].integer(0);
+    const std::int64_t current = r.rows[0].integer(1);
+    if (expected_version && *expected_version != current) {
+      throw Error(ErrorCode::VersionConflict,
+                  table_label(database, table.name) + " is at version " + std::to_string(current) +
+                      ", not the expected version " + std::to_string(*expected_version),
+                  "version_id");
+    }
+    Table out = table;
+    out.database_name = database;
+    out.create_time = r.rows[0].integer(2);
+    out.update_time = std::max(now_millis(), out.create_time);
+    out.version_id = current + 1;
+    exec(
+        c,
+        "UPDATE tables SET description = ?, owner = ?, table_type = ?, parameters = ?, retention = ?, "
+        "partition_keys = ?, storage_descriptor = ?, view_original_text = ?, view_expanded_text = ?, "
+        "update_time = ?, version_id = ? WHERE id = ?",
+        {out.description, out.owner, out.table_type, params_text(out.parameters), std::int64_t{out.retention},
+         columns_text(out.partition_keys), dump(to_json(out.storage_descriptor)), out.view_original_text,
+         out.view_expanded_text, out.update_time, out.version_id, id});
+    exec(c, "INSERT INTO table_versions (table_id, version_id, update_time, table_json) VALUES (?, ?, ?, ?)",
+         {id, out.version_id, out.update_time, table_json_text(out)});
+    return out;
+  });
+}
+
+void SqlStore::delete_table_impl(const std::string& database, const std::string& name) {
+  transact(true, [&](sql::Connection& c) {
+    auto r = exec(
+        c, "DELETE FROM tables WHERE database_id = (SELECT id FROM databases WHERE name = ?) AND name = ?",
+        {database, name});
+    if (r.affected == 0) throw_not_found(table_label(database, name) + " not found");
+  });
+}
+
+Page<Table> SqlStore::list_table_versions_impl(const std::string& database, const std::string& name,
+                                               const PageRequest& page) {
+  std::int64_t before = std::numeric_limits<std::int64_t>::max();
+  if (auto pos = read_token(page.token, "v")) {
+    if (!pos->is_number_integer()) throw_invalid("next_token", "the page token is malformed");
+    before = pos->get<std::int64_t>();
+  }
+  return transact(false, [&](sql::Connection& c) {
+    auto t = exec(c,
+                  "SELECT t.id, t.create_time FROM tables t JOIN databases d ON d.id = t.database_id "
+                  "WHERE d.name = ? AND t.name = ?",
+                  {database, name});
+    if (t.rows.empty()) throw_not_found(table_label(database, name) + " not found");
+    const std::int64_t id = t.rows[0].integer(0);
+    const Timestamp create_time = t.rows[0].integer(1);
+    auto r = exec(c,
+                  "SELECT version_id, update_time, table_json FROM table_versions WHERE table_id = ? AND "
+                  "version_id < ? ORDER BY version_id DESC LIMIT ?",
+                  {id, before, std::int64_t{page.limit} + 1});
+    Page<Table> out;
+    for (const auto& row : r.rows) {
+      if (static_cast<int>(out.items.size()) == page.limit) {
+        out.next_token = make_token({{"v", out.items.back().version_id}});
+        break;
+      }
+      out.items.push_back(
+          version_from(database, name, create_time, row.integer(0), row.integer(1), row.text(2)));
+    }
+    return out;
+  });
+}
+
+std::optional<Table> SqlStore::get_table_version_impl(const std::string& database, const std::string& name,
+                                                      std::int64_t version) {
+  return transact(false, [&](sql::Connection& c) -> std::optional<Table> {
+    auto r = exec(c,
+                  "SELECT v.version_id, v.update_time, v.table_json, t.create_time FROM table_versions v "
+                  "JOIN tables t ON t.id = v.table_id JOIN databases d ON d.id = t.database_id "
+                  "WHERE d.name = ? AND t.name = ? AND v.version_id = ?",
+                  {database, name, version});
+    if (r.rows.empty()) return std::nullopt;
+    const Row& row = r.rows[0];
+    return version_from(database, name, row.integer(3), row.integer(0), row.integer(1), row.text(2));
+  });
+}
+
+// --- partitions -------------------------------------------------------------------------------------------
+
+std::vector<BatchItemError> SqlStore::create_partitions_impl(const Table& table,
+                                                             const std::vector<Partition>& partitions) {
+  std::vector<BatchItemError> errors;
+  // Items to insert, deduplicated within the batch (a repeated item is reported like an existing one).
+  std::vector<std::pair<std::string, const Partition*>> items;
+  std::unordered_set<std::string> seen;
+  for (const auto& p : partitions) {
+    auto key = partition_key(p.values);
+    if (!key) {
+      errors.push_back(
+          item_error(p.values, ErrorCode::InvalidArgument, "partition values must be valid UTF-8"));
+    } else if (!seen.insert(*key).second) {
+      errors.push_back(
+          item_error(p.values, ErrorCode::AlreadyExists, "partition is listed twice in the batch"));
+    } else {
+      items.emplace_back(*key, &p);
+    }
+  }
+  if (items.empty()) return errors;
+  const Timestamp now = now_millis();
+  std::unordered_set<std::string> inserted = transact(true, [&](sql::Connection& c) {
+    const std::int64_t id = table_id(c, *dialect_, table.database_name, table.name);
+    std::unordered_set<std::string> done;
+    for (std::size_t start = 0; start < items.size(); start += kChunk) {
+      const std::size_t end = std::min(items.size(), start + kChunk);
+      std::string text =
+          "INSERT INTO partitions (table_id, part_key, vals, storage_descriptor, parameters, create_time, "
+          "last_access_time) VALUES ";
+      Params params;
+      params.reserve((end - start) * 7);
+      for (std::size_t i = start; i < end; ++i) {
+        const Partition& p = *items[i].second;
+        text += i == start ? "(?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?)";
+        params.insert(params.end(), {id, items[i].first, items[i].first, dump(to_json(p.storage_descriptor)),
+                                     params_text(p.parameters), now, now});
+      }
+      text += " ON CONFLICT (table_id, part_key) DO NOTHING RETURNING part_key";
+      for (const auto& row : exec(c, text, params).rows) done.insert(row.text(0));
+    }
+    return done;
+  });
+  for (const auto& [key, p] : items) {
+    if (!inserted.contains(key)) {
+      errors.push_back(item_error(p->values, ErrorCode::AlreadyExists, "partition already exists"));
+    }
+  }
+  return errors;
+}
+
+std::vector<Partition> SqlStore::get_partitions_impl(
+    const Table& table, const std::vector<std::vector<std::string>>& values_list) {
+  std::vector<std::string> keys;
+  std::set<std::string> seen;
+  for (const auto& values : values_list) {
+    auto key = partition_key(values);
+    if (key && seen.insert(*key).second) keys.push_back(*key);
+  }
+  return transact(false, [&](sql::Connection& c) {
+    const std::int64_t id = table_id(c, *dialect_, table.database_name, table.name);
+    std::unordered_map<std::string, Partition> found;
+    for (std::size_t start = 0; start < keys.size(); start += kChunk) {
+      const std::size_t end = std::min(keys.size(), start + kChunk);
+      std::string text = std::string("SELECT ") + kPartitionCols +
+                         " FROM partitions p WHERE p.table_id = ? AND p.part_key IN (";
+      Params params{id};
+      for (std::size_t i = start; i < end; ++i) {
+        text += i == start ? "?" : ", ?";
+        params.emplace_back(keys[i]);
+      }
+      text += ")";
+      for (const auto& row : exec(c, text, params).rows)
+        found.emplace(row.text(5), partition_from(table, row));
+    }
+    std::vector<Partition> out;
+    for (const auto& key : keys) {
+      if (auto it = found.find(key); it != found.end()) out.push_back(std::move(it->second));
+    }
+    return out;
+  });
+}
+
+namespace {
+
+sql::Value to_value(const PartitionExpression::SqlParam& p) {
+  return std::visit([](const auto& v) -> sql::Value { return v; }, p);
+}
+
+}  // namespace
+
+Page<Partition> SqlStore::list_partitions_impl(const Table& table, const PartitionExpression* filter,
+                                               const PageRequest& page) {
+  const std::string after = token_string(page.token, "k");
+  return transact(false, [&](sql::Connection& c) {
+    const std::int64_t id = table_id(c, *dialect_, table.database_name, table.name);
+    Params params{id, after};
+    std::string text = dialect_->number(std::string("SELECT ") + kPartitionCols +
+                                        " FROM partitions p WHERE p.table_id = ? AND p.part_key > ?");
+    if (filter != nullptr) {
+      std::vector<PartitionExpression::SqlParam> expr_params(params.size(), std::int64_t{0});
+      text += " AND (" + filter->to_sql(*dialect_, expr_params) + ")";
+      for (std::size_t i = params.size(); i < expr_params.size(); ++i)
+        params.push_back(to_value(expr_params[i]));
+    }
+    text += dialect_->number(" ORDER BY p.part_key LIMIT ?", static_cast<int>(params.size()) + 1);
+    params.emplace_back(std::int64_t{page.limit} + 1);
+    if (const std::string setup = dialect_->keyset_scan_setup(); !setup.empty()) c.exec_script(setup);
+    auto r = c.exec(text, params);
+    Page<Partition> out;
+    for (std::size_t i = 0; i < r.rows.size(); ++i) {
+      if (static_cast<int>(i) == page.limit) {
+        out.next_token = make_token({{"k", r.rows[i - 1].text(5)}});
+        break;
+      }
+      out.items.push_back(partition_from(table, r.rows[i]));
+    }
+    return out;
+  });
+}
+
+std::vector<BatchItemError> SqlStore::update_partitions_impl(
+    const Table& table, const std::vector<std::pair<std::vector<std::string>, Partition>>& entries) {
+  const Timestamp now = now_millis();
+  return transact(true, [&](sql::Connection& c) {
+    const std::int64_t id = table_id(c, *dialect_, table.database_name, table.name);
+    std::vector<BatchItemError> errors;
+    for (const auto& [values, p] : entries) {
+      auto old_key = partition_key(values);
+      auto new_key = partition_key(p.values);
+      if (!new_key) {
+        errors.push_back(
+            item_error(values, ErrorCode::InvalidArgument, "partition values must be valid UTF-8"));
+        continue;
+      }
+      if (!old_key) {
+        errors.push_back(item_error(values, ErrorCode::NotFound, "partition not found"));
+        continue;
+      }
+      if (*new_key != *old_key &&
+          !exec(c, "SELECT 1 FROM partitions WHERE table_id = ? AND part_key = ?", {id, *new_key})
+               .rows.empty()) {
+        errors.push_back(
+            item_error(values, ErrorCode::AlreadyExists, "another partition already has the new values"));
+        continue;
+      }
+      auto r = exec(c,
+                    "UPDATE partitions SET part_key = ?, vals = ?, storage_descriptor = ?, parameters = ?, "
+                    "last_access_time = ? WHERE table_id = ? AND part_key = ?",
+                    {*new_key, *new_key, dump(to_json(p.storage_descriptor)), params_text(p.parameters), now,
+                     id, *old_key});
+      if (r.affected == 0) errors.push_back(item_error(values, ErrorCode::NotFound, "partition not found"));
+    }
+    return errors;
+  });
+}
+
+std::vector<BatchItemError> SqlStore::delete_partitions_impl(
+    const Table& table, const std::vector<std::vector<std::string>>& values_list) {
+  std::vector<std::pair<std::string, const std::vector<std::string>*>> items;
+  std::vector<BatchItemError> errors;
+  for (const auto& values : values_list) {
+    if (auto key = partition_key(values)) {
+      items.emplace_back(*key, &values);
+    } else {
+      errors.push_back(item_error(values, ErrorCode::NotFound, "partition not found"));
+    }
+  }
+  std::unordered_set<std::string> deleted = transact(true, [&](sql::Connection& c) {
+    const std::int64_t id = table_id(c, *dialect_, table.database_name, table.name);
+    std::unordered_set<std::string> done;
+    for (std::size_t start = 0; start < items.size(); start += kChunk) {
+      const std::size_t end = std::min(items.size(), start + kChunk);
+      std::string text = "DELETE FROM partitions WHERE table_id = ? AND part_key IN (";
+      Params params{id};
+      for (std::size_t i = start; i < end; ++i) {
+        text += i == start ? "?" : ", ?";
+        params.emplace_back(items[i].first);
+      }
+      text += ") RETURNING part_key";
+      for (const auto& row : exec(c, text, params).rows) done.insert(row.text(0));
+    }
+    return done;
+  });
+  std::unordered_set<std::string> reported;
+  for (const auto& [key, values] : items) {
+    // A partition named twice is deleted once; the repeat is reported as missing.
+    if (!deleted.contains(key) || !reported.insert(key).second) {
+      errors.push_back(item_error(*values, ErrorCode::NotFound, "partition not found"));
+    }
+  }
+  return errors;
+}
+
+// --- identity ---------------------------------------------------------------------------------------------
+
+Principal SqlStore::create_principal_impl(const Principal& principal) {
+  Principal out = principal;
+  out.create_time = now_millis();
+  transact(true, [&](sql::Connection& c) {
+    auto r = exec(c,
+                  "INSERT INTO principals (kind, name, description, create_time) VALUES (?, ?, ?, ?) "
+                  "ON CONFLICT (kind, name) DO NOTHING RETURNING name",
+                  {std::string(principal_kind_name(out.kind)), out.name, out.description, out.create_time});
+    if (r.rows.empty()) {
+      throw Error(ErrorCode::AlreadyExists,
+                  std::string(principal_kind_name(out.kind)) + " " + out.name + " already exists");
+    }
+  });
+  return out;
+}
+
+std::optional<Principal> SqlStore::get_principal_impl(PrincipalKind kind, const std::string& name) {
+  return transact(false, [&](sql::Connection& c) -> std::optional<Principal> {
+    auto r =
+        exec(c, "SELECT kind, name, description, create_time FROM principals WHERE kind = ? AND name = ?",
+             {std::string(principal_kind_name(kind)), name});
+    if (r.rows.empty()) return std::nullopt;
+    return principal_from(r.rows[0]);
+  });
+}
+
+Page<Principal> SqlStore::list_principals_impl(PrincipalKind kind, const PageRequest& page) {
+  const std::string after = token_string(page.token, "n");
+  return transact(false, [&](sql::Connection& c) {
+    auto r = exec(c,
+                  "SELECT kind, name, description, create_time FROM principals WHERE kind = ? AND name > ? "
+                  "ORDER BY name LIMIT ?",
+                  {std::string(principal_kind_name(kind)), after, std::int64_t{page.limit} + 1});
+    Page<Principal> out;
+    for (const auto& row : r.rows) {
+      if (static_cast<int>(out.items.size()) == page.limit) {
+        out.next_token = make_token({{"n", out.items.back().name}});
+        break;
+      }
+      out.items.push_back(principal_from(row));
+    }
+    return out;
+  });
+}
+
+void SqlStore::delete_principal_impl(PrincipalKind kind, const std::string& name) {
+  transact(true, [&](sql::Connection& c) {
+    // Memberships and access keys go with the principal (ON DELETE CASCADE).
+    auto r = exec(c, "DELETE FROM principals WHERE kind = ? AND name = ?",
+                  {std::string(principal_kind_name(kind)), name});
+    if (r.affected == 0) throw_not_found(std::string(principal_kind_name(kind)) + " " + name + " not found");
+  });
+}
+
+std::int64_t SqlStore::count_principals() {
+  return transact(false, [&](sql::Connection& c) {
+    return exec(c, "SELECT COUNT(*) FROM principals", {}).rows.at(0).integer(0);
+  });
+}
+
+namespace {
+
+void require_principal(sql::Connection& c, const sql::Dialect& d, PrincipalKind kind,
+                       const std::string& name) {
+  auto r = c.exec(d.number("SELECT 1 FROM principals WHERE kind = ? AND name = ?"),
+                  {std::string(principal_kind_name(kind)), name});
+  if (r.rows.empty()) throw_not_found(std::string(principal_kind_name(kind)) + " " + name + " not found");
+}
+
+}  // namespace
+
+void SqlStore::add_group_member_impl(const std::string& group, const std::string& user) {
+  transact(true, [&](sql::Connection& c) {
+    require_principal(c, *dialect_, PrincipalKind::Group, group);
+    require_principal(c, *dialect_, PrincipalKind::User, user);
+    exec(c, "INSERT INTO group_members (group_name, user_name) VALUES (?, ?) ON CONFLICT DO NOTHING",
+         {group, user});
+  });
+}
+
+void SqlStore::remove_group_member_impl(const std::string& group, const std::string& user) {
+  transact(true, [&](sql::Connection& c) {
+    auto r =
+        exec(c,
+             "DELETE FROM group_members WHERE group_kind = 'group' AND group_name = ? AND user_kind = 'user' "
+             "AND user_name = ?",
+             {group, user});
+    if (r.affected == 0) throw_not_found("user " + user + " is not a member of group " + group);
+  });
+}
+
+std::vector<std::string> SqlStore::list_group_members_impl(const std::string& group) {
+  return transact(false, [&](sql::Connection& c) {
+    require_principal(c, *dialect_, PrincipalKind::Group, group);
+    std::vector<std::string> out;
+    for (const auto& row :
+         exec(c,
+              "SELECT user_name FROM group_members WHERE group_kind = 'group' AND group_name = ? "
+              "ORDER BY user_name",
+              {group})
+             .rows) {
+      out.push_back(row.text(0));
+    }
+    return out;
+  });
+}
+
+std::vector<std::string> SqlStore::list_groups_for_user(std::string_view user) {
+  return transact(false, [&](sql::Connection& c) {
+    std::vector<std::string> out;
+    for (const auto& row :
+         exec(c,
+              "SELECT group_name FROM group_members WHERE user_kind = 'user' AND user_name = ? "
+              "ORDER BY group_name",
+              {std::string(user)})
+             .rows) {
+      out.push_back(row.text(0));
+    }
+    return out;
+  });
+}
+
+void SqlStore::create_access_key_impl(const AccessKey& key) {
+  transact(true, [&](sql::Connection& c) {
+    require_principal(c, *dialect_, key.owner_kind, key.owner_name);
+    auto r = exec(c,
+                  "INSERT INTO access_keys (access_key_id, owner_kind, owner_name, status, sealed_secret, "
+                  "create_time) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (access_key_id) DO NOTHING "
+                  "RETURNING access_key_id",
+                  {key.access_key_id, std::string(principal_kind_name(key.owner_kind)), key.owner_name,
+                   std::string(status_name(key.status)), key.sealed_secret, key.create_time});
+    if (r.rows.empty())
+      throw Error(ErrorCode::AlreadyExists, "access key " + key.access_key_id + " already exists");
+  });
+}
+
+namespace {
+constexpr const char* kAccessKeyCols =
+    "access_key_id, owner_kind, owner_name, status, sealed_secret, create_time";
+}  // namespace
+
+std::optional<AccessKey> SqlStore::get_access_key(std::string_view access_key_id) {
+  return transact(false, [&](sql::Connection& c) -> std::optional<AccessKey> {
+    auto r = exec(c, std::string("SELECT ") + kAccessKeyCols + " FROM access_keys WHERE access_key_id = ?",
+                  {std::string(access_key_id)});
+    if (r.rows.empty()) return std::nullopt;
+    return access_key_from(r.rows[0]);
+  });
+}
+
+std::vector<AccessKey> SqlStore::list_access_keys_impl(PrincipalKind owner_kind, const std::string& owner) {
+  return transact(false, [&](sql::Connection& c) {
+    require_principal(c, *dialect_, owner_kind, owner);
+    std::vector<AccessKey> out;
+    for (const auto& row : exec(c,
+                                std::string("SELECT ") + kAccessKeyCols +
+                                    " FROM access_keys WHERE owner_kind = ? AND owner_name = ? "
+                                    "ORDER BY create_time, access_key_id",
+                                {std::string(principal_kind_name(owner_kind)), owner})
+                               .rows) {
+      out.push_back(access_key_from(row));
+    }
+    return out;
+  });
+}
+
+void SqlStore::set_access_key_status(std::string_view access_key_id, AccessKeyStatus status) {
+  transact(true, [&](sql::Connection& c) {
+    auto r = exec(c, "UPDATE access_keys SET status = ? WHERE access_key_id = ?",
+                  {std::string(status_name(status)), std::string(access_key_id)});
+    if (r.affected == 0) throw_not_found("access key " + std::string(access_key_id) + " not found");
+  });
+}
+
+void SqlStore::delete_access_key(std::string_view access_key_id) {
+  transact(true, [&](sql::Connection& c) {
+    auto r = exec(c, "DELETE FROM access_keys WHERE access_key_id = ?", {std::string(access_key_id)});
+    if (r.affected == 0) throw_not_found("access key " + std::string(access_key_id) + " not found");
+  });
+}
+
+}  // namespace cairn::catalog

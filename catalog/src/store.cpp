@@ -1,0 +1,316 @@
+#include "cairn/catalog/store.h"
+
+#include <algorithm>
+
+#include "cairn/catalog/error.h"
+#include "cairn/catalog/names.h"
+#include "cairn/catalog/validation.h"
+#include "sql_store.h"
+
+namespace cairn::catalog {
+namespace {
+
+constexpr int kMaxPageSize = 1000;
+
+PageRequest clamp(const PageRequest& page) {
+  PageRequest out = page;
+  out.limit = std::clamp(page.limit, 1, kMaxPageSize);
+  return out;
+}
+
+std::string db_name(std::string_view name) {
+  return normalize_entity_name("database_name", name);
+}
+std::string table_name(std::string_view name) {
+  return normalize_entity_name("table_name", name);
+}
+
+/// An error from validating one batch item, reported instead of thrown.
+BatchItemError item_error(const std::vector<std::string>& values, const Error& e) {
+  std::string message = e.what();
+  if (!e.field().empty() && message.find(e.field()) == std::string::npos)
+    message = e.field() + ": " + message;
+  return BatchItemError{values, std::string(error_code_name(e.code())), std::move(message)};
+}
+
+/// Throws Error(InvalidArgument, field) unless `values` has one value per partition key of `table`.
+void check_value_count(const Table& table, const std::vector<std::string>& values, const std::string& field) {
+  if (values.size() != table.partition_keys.size()) {
+    throw_invalid(field, "expected " + std::to_string(table.partition_keys.size()) +
+                             " partition values, got " + std::to_string(values.size()));
+  }
+}
+
+void validate_access_key_id(const std::string& id) {
+  const bool ok = id.size() >= 16 && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
+                    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+                  });
+  if (!ok) throw_invalid("access_key_id", "an access key id is 16 to 128 upper-case letters and digits");
+}
+
+}  // namespace
+
+// --- databases --------------------------------------------------------------------------------------------
+
+Database Store::create_database(Database db) {
+  normalize_database(db);
+  return create_database_impl(db);
+}
+
+std::optional<Database> Store::get_database(std::string_view name) {
+  return get_database_impl(db_name(name));
+}
+
+Page<Database> Store::list_databases(const PageRequest& page) {
+  return list_databases_impl(clamp(page));
+}
+
+Database Store::update_database(std::string_view name, Database db) {
+  const std::string n = db_name(name);
+  if (db.name.empty()) db.name = n;
+  normalize_database(db);
+  if (db.name != n) throw_invalid("name", "a database cannot be renamed (" + n + " to " + db.name + ")");
+  return update_database_impl(n, db);
+}
+
+void Store::delete_database(std::string_view name) {
+  delete_database_impl(db_name(name));
+}
+
+// --- tables -----------------------------------------------------------------------------------------------
+
+Table Store::create_table(std::string_view database, Table table) {
+  const std::string db = db_name(database);
+  normalize_table(table);
+  return create_table_impl(db, table);
+}
+
+std::optional<Table> Store::get_table(std::string_view database, std::string_view name) {
+  return get_table_impl(db_name(database), table_name(name));
+}
+
+Page<Table> Store::list_tables(std::string_view database, const PageRequest& page) {
+  return list_tables_impl(db_name(database), clamp(page));
+}
+
+Table Store::update_table(std::string_view database, Table table,
+                          std::optional<std::int64_t> expected_version) {
+  const std::string db = db_name(database);
+  normalize_table(table);
+  if (expected_version && *expected_version < 1) throw_invalid("version_id", "a version id is 1 or more");
+  return update_table_impl(db, table, expected_version);
+}
+
+void Store::delete_table(std::string_view database, std::string_view name) {
+  delete_table_impl(db_name(database), table_name(name));
+}
+
+Page<Table> Store::list_table_versions(std::string_view database, std::string_view name,
+                                       const PageRequest& page) {
+  return list_table_versions_impl(db_name(database), table_name(name), clamp(page));
+}
+
+std::optional<Table> Store::get_table_version(std::string_view database, std::string_view name,
+                                              std::int64_t version) {
+  return get_table_version_impl(db_name(database), table_name(name), version);
+}
+
+// --- partitions -------------------------------------------------------------------------------------------
+
+namespace {
+
+/// The table the partitions belong to; throws NotFound.
+Table require_table(std::optional<Table> table, const std::string& database, const std::string& name) {
+  if (!table) throw_not_found("table " + database + "." + name + " not found");
+  return std::move(*table);
+}
+
+}  // namespace
+
+std::vector<BatchItemError> Store::create_partitions(std::string_view database, std::string_view table,
+                                                     std::vector<Partition> partitions) {
+  const std::string db = db_name(database);
+  const std::string tn = table_name(table);
+  const Table t = require_table(get_table_impl(db, tn), db, tn);
+  std::vector<BatchItemError> errors;
+  std::vector<Partition> valid;
+  valid.reserve(partitions.size());
+  for (auto& p : partitions) {
+    try {
+      normalize_partition(t, p);
+      valid.push_back(std::move(p));
+    } catch (const Error& e) {
+      errors.push_back(item_error(p.values, e));
+    }
+  }
+  if (!valid.empty()) {
+    auto more = create_partitions_impl(t, valid);
+    errors.insert(errors.end(), more.begin(), more.end());
+  }
+  return errors;
+}
+
+std::optional<Partition> Store::get_partition(std::string_view database, std::string_view table,
+                                              const std::vector<std::string>& values) {
+  const std::string db = db_name(database);
+  const std::string tn = table_name(table);
+  auto t = get_table_impl(db, tn);
+  if (!t) return std::nullopt;
+  check_value_count(*t, values, "values");
+  auto found = get_partitions_impl(*t, {values});
+  if (found.empty()) return std::nullopt;
+  return std::move(found.front());
+}
+
+std::vector<Partition> Store::batch_get_partitions(std::string_view database, std::string_view table,
+                                                   const std::vector<std::vector<std::string>>& values_list) {
+  const std::string db = db_name(database);
+  const std::string tn = table_name(table);
+  const Table t = require_table(get_table_impl(db, tn), db, tn);
+  for (std::size_t i = 0; i < values_list.size(); ++i) {
+    check_value_count(t, values_list[i], "values_list[" + std::to_string(i) + "]");
+  }
+  return get_partitions_impl(t, values_list);
+}
+
+Page<Partition> Store::list_partitions(std::string_view database, std::string_view table,
+                                       const PartitionExpression* filter, const PageRequest& page) {
+  const std::string db = db_name(database);
+  const std::string tn = table_name(table);
+  const Table t = require_table(get_table_impl(db, tn), db, tn);
+  return list_partitions_impl(t, filter, clamp(page));
+}
+
+void Store::update_partition(std::string_view database, std::string_view table,
+                             const std::vector<std::string>& values, Partition partition) {
+  const std::string db = db_name(database);
+  const std::string tn = table_name(table);
+  const Table t = require_table(get_table_impl(db, tn), db, tn);
+  check_value_count(t, values, "values");
+  if (partition.values.empty()) partition.values = values;
+  normalize_partition(t, partition);
+  auto errors = update_partitions_impl(t, {{values, std::move(partition)}});
+  if (errors.empty()) return;
+  const auto& e = errors.front();
+  if (e.error_code == error_code_name(ErrorCode::NotFound)) throw Error(ErrorCode::NotFound, e.message);
+  if (e.error_code == error_code_name(ErrorCode::AlreadyExists))
+    throw Error(ErrorCode::AlreadyExists, e.message);
+  throw Error(ErrorCode::InvalidArgument, e.message, "values");
+}
+
+std::vector<BatchItemError> Store::update_partitions(
+    std::string_view database, std::string_view table,
+    std::vector<std::pair<std::vector<std::string>, Partition>> entries) {
+  const std::string db = db_name(database);
+  const std::string tn = table_name(table);
+  const Table t = require_table(get_table_impl(db, tn), db, tn);
+  std::vector<BatchItemError> errors;
+  std::vector<std::pair<std::vector<std::string>, Partition>> valid;
+  valid.reserve(entries.size());
+  for (auto& [values, p] : entries) {
+    try {
+      check_value_count(t, values, "values");
+      if (p.values.empty()) p.values = values;
+      normalize_partition(t, p);
+      valid.emplace_back(std::move(values), std::move(p));
+    } catch (const Error& e) {
+      errors.push_back(item_error(values, e));
+    }
+  }
+  if (!valid.empty()) {
+    auto more = update_partitions_impl(t, valid);
+    errors.insert(errors.end(), more.begin(), more.end());
+  }
+  return errors;
+}
+
+std::vector<BatchItemError> Store::delete_partitions(
+    std::string_view database, std::string_view table,
+    const std::vector<std::vector<std::string>>& values_list) {
+  const std::string db = db_name(database);
+  const std::string tn = table_name(table);
+  const Table t = require_table(get_table_impl(db, tn), db, tn);
+  std::vector<BatchItemError> errors;
+  std::vector<std::vector<std::string>> valid;
+  for (const auto& values : values_list) {
+    try {
+      check_value_count(t, values, "values");
+      valid.push_back(values);
+    } catch (const Error& e) {
+      errors.push_back(item_error(values, e));
+    }
+  }
+  if (!valid.empty()) {
+    auto more = delete_partitions_impl(t, valid);
+    errors.insert(errors.end(), more.begin(), more.end());
+  }
+  return errors;
+}
+
+// --- identity ---------------------------------------------------------------------------------------------
+
+Principal Store::create_principal(Principal principal) {
+  validate_principal_name("name", principal.name);
+  return create_principal_impl(principal);
+}
+
+std::optional<Principal> Store::get_principal(PrincipalKind kind, std::string_view name) {
+  validate_principal_name("name", name);
+  return get_principal_impl(kind, std::string(name));
+}
+
+Page<Principal> Store::list_principals(PrincipalKind kind, const PageRequest& page) {
+  return list_principals_impl(kind, clamp(page));
+}
+
+void Store::delete_principal(PrincipalKind kind, std::string_view name) {
+  validate_principal_name("name", name);
+  delete_principal_impl(kind, std::string(name));
+}
+
+void Store::add_group_member(std::string_view group, std::string_view user) {
+  validate_principal_name("group", group);
+  validate_principal_name("user", user);
+  add_group_member_impl(std::string(group), std::string(user));
+}
+
+void Store::remove_group_member(std::string_view group, std::string_view user) {
+  validate_principal_name("group", group);
+  validate_principal_name("user", user);
+  remove_group_member_impl(std::string(group), std::string(user));
+}
+
+std::vector<std::string> Store::list_group_members(std::string_view group) {
+  validate_principal_name("group", group);
+  return list_group_members_impl(std::string(group));
+}
+
+void Store::create_access_key(AccessKey key) {
+  validate_access_key_id(key.access_key_id);
+  if (key.owner_kind == PrincipalKind::Group)
+    throw_invalid("owner_kind", "access keys belong to users or roles");
+  validate_principal_name("owner_name", key.owner_name);
+  if (key.sealed_secret.empty()) throw_invalid("sealed_secret", "the sealed secret is empty");
+  if (key.create_time == 0) key.create_time = now_millis();
+  create_access_key_impl(key);
+}
+
+std::vector<AccessKey> Store::list_access_keys(PrincipalKind owner_kind, std::string_view owner_name) {
+  validate_principal_name("owner_name", owner_name);
+  return list_access_keys_impl(owner_kind, std::string(owner_name));
+}
+
+std::unique_ptr<Store> open_store(const std::string& data_dir, const std::string& database_url,
+                                  int pool_size) {
+  if (pool_size < 1) throw_invalid("pool_size", "the connection pool needs at least one connection");
+  if (database_url.empty()) {
+    if (data_dir.empty()) throw_invalid("data_dir", "a data directory is required for the SQLite store");
+    return open_sqlite_store(data_dir, pool_size);
+  }
+  if (database_url.starts_with("postgresql://") || database_url.starts_with("postgres://")) {
+    return open_postgres_store(database_url, pool_size);
+  }
+  throw_invalid("database_url", "expected a postgresql:// URL (or none for the embedded SQLite store)");
+}
+
+}  // namespace cairn::catalog
