@@ -1,0 +1,72 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cairn/authz/secret_box.h"
+#include "cairn/authz/sigv4.h"
+#include "cairn/catalog/model.h"
+#include "cairn/catalog/store.h"
+
+namespace cairn::authz {
+
+/// A principal reference: kind + name, printable as an IAM-style ARN.
+struct PrincipalRef {
+  catalog::PrincipalKind kind = catalog::PrincipalKind::User;
+  std::string name;
+  /// arn:aws:iam::<catalog_id>:user/<name> (role/, group/).
+  std::string arn(const std::string& catalog_id) const;
+};
+
+/// Parses "arn:aws:iam::<12 digits>:user/alice" (the account must equal `catalog_id`), "user:alice",
+/// "role:etl", "group:analysts". Throws Error(InvalidArgument, field) with what is wrong.
+PrincipalRef parse_principal(std::string_view text, const std::string& catalog_id,
+                             const std::string& field = "principal");
+
+/// The authenticated caller of a request.
+struct Caller {
+  PrincipalRef principal;
+  std::string arn;
+  std::vector<std::string> groups;  ///< group names the user belongs to
+  std::string access_key_id;
+  bool is_admin = false;
+};
+
+/// A fresh access key id (20 upper-case alphanumerics starting "AKIA" for users, "AROA" for roles — AWS's
+/// prefixes) and a 40-character secret, from OpenSSL's RAND_bytes.
+std::string generate_access_key_id(catalog::PrincipalKind owner_kind);
+std::string generate_secret_access_key();
+
+/// Authenticates SigV4-signed requests against the store's access keys (secrets sealed by `box`).
+class Authenticator {
+ public:
+  Authenticator(catalog::Store& store, const SecretBox& box, std::string catalog_id);
+  /// The caller, or throws Error(Unauthenticated) with a message that says what is wrong (never the secret,
+  /// never whether a key id exists but is inactive vs. unknown beyond "invalid access key").
+  Caller authenticate(const SignableRequest& req, std::int64_t now_seconds) const;
+
+ private:
+  catalog::Store& store_;
+  const SecretBox& box_;
+  std::string catalog_id_;
+};
+
+/// What bootstrap_admin did.
+struct BootstrapResult {
+  bool created = false;          ///< false when the store already had principals
+  std::string credentials_file;  ///< set when a generated key was written to DIR/admin-credentials
+  std::string access_key_id;
+};
+
+/// On an empty store: creates user "admin" and an access key — from CAIRN_ADMIN_ACCESS_KEY_ID /
+/// CAIRN_ADMIN_SECRET_ACCESS_KEY when both are set, else generated and written to
+/// `data_dir`/admin-credentials (mode 0600, INI, profile [cairn]). The secret is never logged.
+BootstrapResult bootstrap_admin(catalog::Store& store, const SecretBox& box, const std::string& catalog_id,
+                                const std::string& data_dir);
+
+/// Name of the bootstrap administrator user.
+inline constexpr std::string_view kAdminUser = "admin";
+
+}  // namespace cairn::authz

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cairn::authz::detail {
+
+/// Lower-case hex of `data`.
+std::string hex_encode(std::string_view data);
+/// Bytes of a hex string (either case); nullopt when the length is odd or a character is not hex.
+std::optional<std::string> hex_decode(std::string_view hex);
+
+/// Standard base64 with padding (RFC 4648 section 4).
+std::string base64_encode(std::string_view data);
+/// Decodes standard base64 (padding optional, no whitespace); nullopt on any invalid character or length.
+std::optional<std::string> base64_decode(std::string_view text);
+
+/// Raw 32-byte SHA-256 digest.
+std::string sha256_raw(std::string_view data);
+/// Raw 32-byte HMAC-SHA256 of `data` under `key`.
+std::string hmac_sha256(std::string_view key, std::string_view data);
+
+/// `n` bytes from OpenSSL's CSPRNG; throws Error(Internal) when RAND_bytes fails.
+std::string random_bytes(std::size_t n);
+
+/// Writes `content` to `path` atomically (a temporary file in the same directory, fsync, then rename or link)
+/// with mode 0600, creating the parent directory (mode 0700) when needed. With `replace_existing` false an
+/// existing file is kept and false is returned. Throws Error(FailedPrecondition) on I/O errors.
+bool write_private_file_atomically(const std::string& path, std::string_view content, bool replace_existing);
+
+}  // namespace cairn::authz::detail

@@ -1,0 +1,493 @@
+#include "cairn/authz/sigv4.h"
+
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <ctime>
+#include <string>
+
+#include "cairn/catalog/error.h"
+#include "crypto_util.h"
+
+namespace cairn::authz {
+namespace {
+
+constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
+constexpr std::string_view kTerminator = "aws4_request";
+constexpr std::array<std::string_view, 3> kServices = {"glue", "lakeformation", "cairn"};
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+/// SigV4's Trimall: leading/trailing whitespace removed, inner runs of whitespace collapsed to one space.
+std::string trim_all(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  bool pending_space = false;
+  for (char c : value) {
+    if (is_space(c)) {
+      pending_space = !out.empty();
+      continue;
+    }
+    if (pending_space) out.push_back(' ');
+    pending_space = false;
+    out.push_back(c);
+  }
+  return out;
+}
+
+bool is_unreserved(unsigned char c) {
+  return std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+/// RFC 3986 percent-encoding of every byte but the unreserved set (and '/' when `keep_slash`), upper-case
+/// hex.
+std::string uri_encode(std::string_view s, bool keep_slash) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size() * 3);
+  for (unsigned char c : s) {
+    if (is_unreserved(c) || (keep_slash && c == '/')) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0x0f]);
+    }
+  }
+  return out;
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/// Decodes a query component as form data: %XX escapes and '+' for space; a malformed escape stays literal.
+std::string query_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '%' && i + 2 < s.size()) {
+      const int hi = hex_digit(s[i + 1]);
+      const int lo = hex_digit(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>((hi << 4) | lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(c == '+' ? ' ' : c);
+  }
+  return out;
+}
+
+/// RFC 3986 section 5.2.4 dot-segment removal plus the collapse of empty segments that AWS services apply
+/// (botocore's normalize_url_path does the same); keeps a trailing slash when a segment remains.
+std::string normalize_path(std::string_view path) {
+  if (path.empty()) return "/";
+  std::vector<std::string_view> segments;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t slash = path.find('/', start);
+    const std::size_t end = slash == std::string_view::npos ? path.size() : slash;
+    const std::string_view seg = path.substr(start, end - start);
+    if (seg == "..") {
+      if (!segments.empty()) segments.pop_back();
+    } else if (!seg.empty() && seg != ".") {
+      segments.push_back(seg);
+    }
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  std::string out = path.front() == '/' ? "/" : "";
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    if (i > 0) out.push_back('/');
+    out += segments[i];
+  }
+  if (path.back() == '/' && !segments.empty()) out.push_back('/');
+  return out;
+}
+
+/// The canonical URI of a raw (percent-encoded, as on the wire) path. Non-S3 services sign the path encoded
+/// twice: once in the URL the client sends, once more by the signer. So the wire path itself is encoded once
+/// more here, '%' becoming "%25" (botocore: quote(normalize_url_path(path), safe='/~')). The wire path is not
+/// decoded first: a client signs exactly the octets it sends, escapes like "%7e" included.
+std::string canonical_uri(std::string_view raw_path) {
+  return uri_encode(normalize_path(raw_path), true);
+}
+
+std::string canonical_query(std::string_view raw_query) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  std::size_t start = 0;
+  while (start <= raw_query.size()) {
+    const std::size_t amp = raw_query.find('&', start);
+    const std::size_t end = amp == std::string_view::npos ? raw_query.size() : amp;
+    const std::string_view item = raw_query.substr(start, end - start);
+    if (!item.empty()) {
+      const std::size_t eq = item.find('=');
+      const std::string_view key = item.substr(0, eq);
+      const std::string_view value = eq == std::string_view::npos ? std::string_view{} : item.substr(eq + 1);
+      pairs.emplace_back(uri_encode(query_decode(key), false), uri_encode(query_decode(value), false));
+    }
+    if (amp == std::string_view::npos) break;
+    start = amp + 1;
+  }
+  std::sort(pairs.begin(), pairs.end());
+  std::string out;
+  for (const auto& [key, value] : pairs) {
+    if (!out.empty()) out.push_back('&');
+    out += key;
+    out.push_back('=');
+    out += value;
+  }
+  return out;
+}
+
+/// The values of every header named `lower_name` (any case in the request), in order.
+std::vector<std::string_view> header_values(const SignableRequest& req, std::string_view lower_name) {
+  std::vector<std::string_view> values;
+  for (const auto& [name, value] : req.headers) {
+    if (name.size() == lower_name.size() && to_lower(name) == lower_name) values.push_back(value);
+  }
+  return values;
+}
+
+std::optional<std::string_view> first_header(const SignableRequest& req, std::string_view lower_name) {
+  for (const auto& [name, value] : req.headers) {
+    if (name.size() == lower_name.size() && to_lower(name) == lower_name) return value;
+  }
+  return std::nullopt;
+}
+
+void erase_header(SignableRequest& req, std::string_view lower_name) {
+  std::erase_if(req.headers, [&](const auto& h) { return to_lower(h.first) == lower_name; });
+}
+
+bool all_digits(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+
+/// Parses yyyymmddThhmmssZ into unix seconds.
+std::optional<std::int64_t> parse_amz_date(std::string_view s) {
+  if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z' || !all_digits(s.substr(0, 8)) ||
+      !all_digits(s.substr(9, 6))) {
+    return std::nullopt;
+  }
+  auto num = [&](std::size_t pos, std::size_t len) { return std::stoi(std::string(s.substr(pos, len))); };
+  std::tm tm{};
+  tm.tm_year = num(0, 4) - 1900;
+  tm.tm_mon = num(4, 2) - 1;
+  tm.tm_mday = num(6, 2);
+  tm.tm_hour = num(9, 2);
+  tm.tm_min = num(11, 2);
+  tm.tm_sec = num(13, 2);
+  if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+      tm.tm_min > 59 || tm.tm_sec > 60) {
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(::timegm(&tm));
+}
+
+/// Parses an RFC 1123 HTTP date ("Sun, 30 Aug 2015 12:36:00 GMT") into unix seconds.
+std::optional<std::int64_t> parse_http_date(std::string_view s) {
+  std::tm tm{};
+  const std::string text(trim(s));
+  const char* end = ::strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  return static_cast<std::int64_t>(::timegm(&tm));
+}
+
+std::string format_amz_date(std::int64_t seconds) {
+  const std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+VerifyStatus fail(VerifyStatus status, std::string* detail, std::string message) {
+  if (detail != nullptr) *detail = std::move(message);
+  return status;
+}
+
+}  // namespace
+
+std::optional<SigV4Authorization> parse_authorization(std::string_view header, std::string* error) {
+  auto fail_parse = [&](std::string message) -> std::optional<SigV4Authorization> {
+    if (error != nullptr) *error = std::move(message);
+    return std::nullopt;
+  };
+  header = trim(header);
+  if (header.substr(0, kAlgorithm.size()) != kAlgorithm ||
+      (header.size() > kAlgorithm.size() && !is_space(header[kAlgorithm.size()]))) {
+    return fail_parse("unsupported authorization scheme (expected AWS4-HMAC-SHA256)");
+  }
+  std::string_view rest = header.substr(kAlgorithm.size());
+  std::optional<std::string_view> credential, signed_headers, signature;
+  std::size_t start = 0;
+  while (start <= rest.size()) {
+    const std::size_t comma = rest.find(',', start);
+    const std::size_t end = comma == std::string_view::npos ? rest.size() : comma;
+    const std::string_view part = trim(rest.substr(start, end - start));
+    if (!part.empty()) {
+      const std::size_t eq = part.find('=');
+      if (eq == std::string_view::npos) return fail_parse("component '" + std::string(part) + "' has no '='");
+      const std::string_view key = trim(part.substr(0, eq));
+      const std::string_view value = trim(part.substr(eq + 1));
+      std::optional<std::string_view>* slot = nullptr;
+      if (key == "Credential") slot = &credential;
+      if (key == "SignedHeaders") slot = &signed_headers;
+      if (key == "Signature") slot = &signature;
+      if (slot == nullptr) return fail_parse("unknown component '" + std::string(key) + "'");
+      if (slot->has_value()) return fail_parse("component '" + std::string(key) + "' appears twice");
+      *slot = value;
+    }
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  if (!credential) return fail_parse("missing Credential");
+  if (!signed_headers) return fail_parse("missing SignedHeaders");
+  if (!signature) return fail_parse("missing Signature");
+
+  SigV4Authorization auth;
+  std::vector<std::string> scope;
+  std::size_t pos = 0;
+  while (true) {
+    const std::size_t slash = credential->find('/', pos);
+    scope.emplace_back(
+        credential->substr(pos, slash == std::string_view::npos ? std::string_view::npos : slash - pos));
+    if (slash == std::string_view::npos) break;
+    pos = slash + 1;
+  }
+  if (scope.size() != 5 || scope[4] != kTerminator) {
+    return fail_parse("Credential must be <access key id>/<yyyymmdd>/<region>/<service>/aws4_request");
+  }
+  if (scope[0].empty()) return fail_parse("Credential has an empty access key id");
+  if (scope[1].size() != 8 || !all_digits(scope[1])) return fail_parse("Credential date must be yyyymmdd");
+  if (scope[2].empty()) return fail_parse("Credential has an empty region");
+  if (scope[3].empty()) return fail_parse("Credential has an empty service");
+  auth.access_key_id = scope[0];
+  auth.date = scope[1];
+  auth.region = scope[2];
+  auth.service = scope[3];
+
+  if (signed_headers->empty()) return fail_parse("SignedHeaders is empty");
+  pos = 0;
+  while (true) {
+    const std::size_t semi = signed_headers->find(';', pos);
+    std::string name(
+        signed_headers->substr(pos, semi == std::string_view::npos ? std::string_view::npos : semi - pos));
+    if (name.empty()) return fail_parse("SignedHeaders has an empty header name");
+    if (name != to_lower(name)) return fail_parse("SignedHeaders names must be lower-case");
+    if (!auth.signed_headers.empty() && auth.signed_headers.back() >= name) {
+      return fail_parse("SignedHeaders must be sorted and without duplicates");
+    }
+    auth.signed_headers.push_back(std::move(name));
+    if (semi == std::string_view::npos) break;
+    pos = semi + 1;
+  }
+
+  if (signature->size() != 64 || !std::all_of(signature->begin(), signature->end(),
+                                              [](unsigned char c) { return std::isxdigit(c) != 0; })) {
+    return fail_parse("Signature must be 64 hex characters");
+  }
+  auth.signature = to_lower(*signature);
+  return auth;
+}
+
+std::string canonical_request(const SignableRequest& req, const std::vector<std::string>& signed_headers,
+                              std::string_view payload_hash) {
+  std::string out;
+  std::string method(req.method);
+  for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  out += method;
+  out.push_back('\n');
+  out += canonical_uri(req.path);
+  out.push_back('\n');
+  out += canonical_query(req.query);
+  out.push_back('\n');
+  std::string names;
+  for (const std::string& name : signed_headers) {
+    out += name;
+    out.push_back(':');
+    bool first = true;
+    for (std::string_view value : header_values(req, name)) {
+      if (!first) out.push_back(',');
+      first = false;
+      out += trim_all(value);
+    }
+    out.push_back('\n');
+    if (!names.empty()) names.push_back(';');
+    names += name;
+  }
+  out.push_back('\n');
+  out += names;
+  out.push_back('\n');
+  out += payload_hash;
+  return out;
+}
+
+std::string string_to_sign(std::string_view amz_date, std::string_view scope,
+                           std::string_view canonical_request) {
+  std::string out(kAlgorithm);
+  out.push_back('\n');
+  out += amz_date;
+  out.push_back('\n');
+  out += scope;
+  out.push_back('\n');
+  out += sha256_hex(canonical_request);
+  return out;
+}
+
+std::string compute_signature(std::string_view secret, std::string_view date, std::string_view region,
+                              std::string_view service, std::string_view string_to_sign) {
+  const std::string k_date = detail::hmac_sha256("AWS4" + std::string(secret), date);
+  const std::string k_region = detail::hmac_sha256(k_date, region);
+  const std::string k_service = detail::hmac_sha256(k_region, service);
+  const std::string k_signing = detail::hmac_sha256(k_service, kTerminator);
+  return detail::hex_encode(detail::hmac_sha256(k_signing, string_to_sign));
+}
+
+std::string sha256_hex(std::string_view data) {
+  return detail::hex_encode(detail::sha256_raw(data));
+}
+
+void sign_request(SignableRequest& req, std::string_view access_key_id, std::string_view secret,
+                  std::string_view region, std::string_view service, std::string_view amz_date,
+                  std::string_view session_token) {
+  if (!first_header(req, "host"))
+    throw Error(ErrorCode::InvalidArgument, "cannot sign a request without a Host header", "host");
+  const std::string date = amz_date.empty() ? format_amz_date(static_cast<std::int64_t>(std::time(nullptr)))
+                                            : std::string(amz_date);
+  if (!parse_amz_date(date)) {
+    throw Error(ErrorCode::InvalidArgument, "signing time '" + date + "' is not yyyymmddThhmmssZ",
+                "amz_date");
+  }
+  erase_header(req, "authorization");
+  erase_header(req, "x-amz-date");
+  erase_header(req, "x-amz-content-sha256");
+  if (!session_token.empty()) erase_header(req, "x-amz-security-token");
+
+  const std::string payload_hash = sha256_hex(req.body);
+  req.headers.emplace_back("x-amz-date", date);
+  req.headers.emplace_back("x-amz-content-sha256", payload_hash);
+  if (!session_token.empty()) req.headers.emplace_back("x-amz-security-token", std::string(session_token));
+
+  std::vector<std::string> names;
+  for (const auto& header : req.headers) names.push_back(to_lower(header.first));
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+
+  const std::string day = date.substr(0, 8);
+  const std::string scope =
+      day + "/" + std::string(region) + "/" + std::string(service) + "/" + std::string(kTerminator);
+  const std::string sts = string_to_sign(date, scope, canonical_request(req, names, payload_hash));
+  std::string signed_list;
+  for (const std::string& name : names) {
+    if (!signed_list.empty()) signed_list.push_back(';');
+    signed_list += name;
+  }
+  req.headers.emplace_back(
+      "Authorization", std::string(kAlgorithm) + " Credential=" + std::string(access_key_id) + "/" + scope +
+                           ", SignedHeaders=" + signed_list +
+                           ", Signature=" + compute_signature(secret, day, region, service, sts));
+}
+
+VerifyStatus verify_request(const SignableRequest& req, const SigV4Authorization& auth,
+                            std::string_view secret, std::int64_t now, std::int64_t max_skew_seconds,
+                            std::string* detail) {
+  if (std::find(kServices.begin(), kServices.end(), auth.service) == kServices.end()) {
+    return fail(VerifyStatus::UnknownService, detail,
+                "service '" + auth.service + "' is not served here (sign for glue, lakeformation or cairn)");
+  }
+  const auto& signed_names = auth.signed_headers;
+  if (std::find(signed_names.begin(), signed_names.end(), "host") == signed_names.end()) {
+    return fail(VerifyStatus::Malformed, detail, "the host header must be signed");
+  }
+  for (const std::string& name : signed_names) {
+    if (!first_header(req, name)) {
+      return fail(VerifyStatus::Malformed, detail, "signed header '" + name + "' is not in the request");
+    }
+  }
+
+  std::string amz_date;
+  std::int64_t request_time = 0;
+  if (const auto x_amz_date = first_header(req, "x-amz-date")) {
+    const auto parsed = parse_amz_date(trim(*x_amz_date));
+    if (!parsed) {
+      return fail(VerifyStatus::Malformed, detail,
+                  "X-Amz-Date '" + std::string(trim(*x_amz_date)) + "' is not in the form yyyymmddThhmmssZ");
+    }
+    amz_date = std::string(trim(*x_amz_date));
+    request_time = *parsed;
+  } else if (const auto http_date = first_header(req, "date")) {
+    const auto parsed = parse_http_date(*http_date);
+    if (!parsed) {
+      return fail(VerifyStatus::Malformed, detail,
+                  "Date '" + std::string(trim(*http_date)) + "' is not an RFC 1123 date");
+    }
+    amz_date = format_amz_date(*parsed);
+    request_time = *parsed;
+  } else {
+    return fail(VerifyStatus::Malformed, detail, "missing X-Amz-Date (or Date) header");
+  }
+  const std::int64_t skew = request_time > now ? request_time - now : now - request_time;
+  if (skew > max_skew_seconds) {
+    return fail(VerifyStatus::ClockSkew, detail,
+                "request time " + amz_date + " is " + std::to_string(skew) + " seconds from server time " +
+                    format_amz_date(now) + " (at most " + std::to_string(max_skew_seconds) + " allowed)");
+  }
+  if (auth.date != amz_date.substr(0, 8)) {
+    return fail(
+        VerifyStatus::Malformed, detail,
+        "credential scope date " + auth.date + " does not match the request date " + amz_date.substr(0, 8));
+  }
+
+  const std::string body_hash = sha256_hex(req.body);
+  if (const auto content_sha = first_header(req, "x-amz-content-sha256")) {
+    const std::string_view claimed = trim(*content_sha);
+    if (claimed == "UNSIGNED-PAYLOAD" || claimed.substr(0, 10) == "STREAMING-") {
+      return fail(
+          VerifyStatus::BadPayloadHash, detail,
+          "x-amz-content-sha256 '" + std::string(claimed) + "' is refused: the payload must be signed");
+    }
+    if (claimed != body_hash) {
+      return fail(VerifyStatus::BadPayloadHash, detail,
+                  "x-amz-content-sha256 does not equal the SHA-256 of the request body");
+    }
+  }
+
+  const std::string scope =
+      auth.date + "/" + auth.region + "/" + auth.service + "/" + std::string(kTerminator);
+  const std::string sts = string_to_sign(amz_date, scope, canonical_request(req, signed_names, body_hash));
+  const std::string expected = compute_signature(secret, auth.date, auth.region, auth.service, sts);
+  if (expected.size() != auth.signature.size() ||
+      CRYPTO_memcmp(expected.data(), auth.signature.data(), expected.size()) != 0) {
+    return fail(VerifyStatus::BadSignature, detail,
+                "the signature does not match (check the secret access key and how the request was signed)");
+  }
+  if (detail != nullptr) detail->clear();
+  return VerifyStatus::Ok;
+}
+
+}  // namespace cairn::authz
