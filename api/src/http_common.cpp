@@ -1,0 +1,144 @@
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cairn/api/http.h"
+#include "cairn/api/http_util.h"
+#include "cairn/catalog/error.h"
+
+namespace cairn::api {
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i];
+    char y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool is_unreserved(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+         c == '_' || c == '~';
+}
+
+std::optional<std::string> decode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '%') {
+      if (i + 2 >= text.size()) return std::nullopt;
+      int hi = hex_value(text[i + 1]);
+      int lo = hex_value(text[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out.push_back(static_cast<char>((hi << 4) | lo));
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view HttpRequest::header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (iequals(key, name)) return value;
+  }
+  return {};
+}
+
+std::optional<std::string> percent_decode(std::string_view text) {
+  return decode(text, false);
+}
+
+std::vector<std::string> split_path(std::string_view raw_path) {
+  std::vector<std::string> segments;
+  if (!raw_path.empty() && raw_path.front() == '/') raw_path.remove_prefix(1);
+  if (!raw_path.empty() && raw_path.back() == '/') raw_path.remove_suffix(1);
+  if (raw_path.empty()) return segments;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t slash = raw_path.find('/', start);
+    std::string_view piece =
+        raw_path.substr(start, slash == std::string_view::npos ? raw_path.npos : slash - start);
+    auto decoded = percent_decode(piece);
+    if (!decoded)
+      throw Error(ErrorCode::InvalidArgument, "malformed percent-encoding in request path", "path");
+    segments.push_back(std::move(*decoded));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return segments;
+}
+
+QueryParams parse_query(std::string_view raw_query) {
+  QueryParams params;
+  std::size_t start = 0;
+  while (start <= raw_query.size()) {
+    std::size_t amp = raw_query.find('&', start);
+    std::string_view piece =
+        raw_query.substr(start, amp == std::string_view::npos ? std::string_view::npos : amp - start);
+    if (!piece.empty()) {
+      std::size_t eq = piece.find('=');
+      auto name = decode(piece.substr(0, eq), true);
+      auto value = eq == std::string_view::npos ? std::optional<std::string>(std::string())
+                                                : decode(piece.substr(eq + 1), true);
+      if (!name || !value) {
+        throw Error(ErrorCode::InvalidArgument, "malformed percent-encoding in query string", "query");
+      }
+      params.emplace_back(std::move(*name), std::move(*value));
+    }
+    if (amp == std::string_view::npos) break;
+    start = amp + 1;
+  }
+  return params;
+}
+
+std::optional<std::string> query_value(const QueryParams& params, std::string_view name) {
+  for (const auto& [key, value] : params) {
+    if (key == name) return value;
+  }
+  return std::nullopt;
+}
+
+std::string percent_encode_segment(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (is_unreserved(c)) {
+      out.push_back(c);
+    } else {
+      auto byte = static_cast<unsigned char>(c);
+      out.push_back('%');
+      out.push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 0x0F]);
+    }
+  }
+  return out;
+}
+
+std::string url_encode_query_value(std::string_view text) {
+  return percent_encode_segment(text);
+}
+
+}  // namespace cairn::api
