@@ -1,0 +1,23 @@
+#pragma once
+
+#include "cairn/api/http.h"
+#include "cairn/api/service.h"
+
+namespace cairn::api {
+
+/// The native REST API under /v1/ (see docs/api/openapi.yaml): a thin translation of HTTP onto
+/// CatalogService.
+class NativeApi {
+ public:
+  explicit NativeApi(CatalogService& service) : service_(service) {}
+
+  /// Answers an authenticated request whose path starts with /v1/. Throws cairn::Error for failures
+  /// (the caller turns them into JSON errors); unknown routes throw Error(NotFound), a known path with
+  /// another method gets 405.
+  HttpResponse handle(const HttpRequest& req, const Caller& caller);
+
+ private:
+  CatalogService& service_;
+};
+
+}  // namespace cairn::api
