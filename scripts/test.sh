@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh clone: installs dependencies, builds, starts a real PostgreSQL server
+# (as the postgres user, in a temporary directory), runs every test with ctest, and stops what it started.
+#   scripts/test.sh              # RelWithDebInfo build in ./build
+#   scripts/test.sh --sanitize   # ASan+UBSan build in ./build-asan
+#   scripts/test.sh -R Store     # extra arguments go to ctest
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+ctest_args=()
+for arg in "$@"; do
+  case "$arg" in
+    --sanitize) export CAIRN_SANITIZE=1 ;;
+    *) ctest_args+=("$arg") ;;
+  esac
+done
+build_dir=build
+if [ "${CAIRN_SANITIZE:-0}" = "1" ]; then build_dir=build-asan; fi
+
+scripts/install-deps.sh
+scripts/build.sh "$build_dir"
+
+tmp=$(mktemp -d /tmp/cairn-test.XXXXXX)
+chmod 0755 "$tmp"  # the PostgreSQL server runs as user postgres and must reach its directory inside
+cleanup() {
+  "$root/scripts/pg.sh" stop "$tmp/pg" >/dev/null 2>&1 || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+export CAIRN_TEST_DATABASE_URL
+CAIRN_TEST_DATABASE_URL=$("$root/scripts/pg.sh" start "$tmp/pg")
+echo "test.sh: PostgreSQL at $CAIRN_TEST_DATABASE_URL"
+
+cd "$build_dir"
+ctest --output-on-failure --timeout 600 -j 2 "${ctest_args[@]}"
