@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "cairn/catalog/error.h"
+#include "text_util.h"
 
 namespace cairn::catalog {
 
@@ -22,16 +23,9 @@ constexpr std::size_t kMaxFieldNameLength = 255;
 constexpr int kIntervalYearMonth = 0;
 constexpr int kIntervalDayTime = 1;
 
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using text::lower;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ascii_lower(c);
-  return out;
-}
-
+// Narrower than text::is_ascii_space on purpose: \f and \v in a type string are control characters, rejected.
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }

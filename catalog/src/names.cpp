@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "cairn/catalog/error.h"
+#include "text_util.h"
 
 namespace cairn::catalog {
 
@@ -21,16 +22,11 @@ namespace {
 constexpr std::size_t kMaxNameLength = 255;
 constexpr std::size_t kMaxPrincipalNameLength = 64;
 
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using text::ascii_lower;
+using text::is_ascii_space;
 
 bool is_control(unsigned char c) {
   return c < 0x20 || c == 0x7f;
-}
-
-bool is_ascii_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
 // "database_name" -> "database name", "storage_descriptor.columns[2].name" -> "name".

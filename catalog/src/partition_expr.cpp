@@ -9,6 +9,7 @@
 #include "cairn/catalog/hive_type.h"
 #include "cairn/catalog/names.h"
 #include "cairn/catalog/validation.h"
+#include "text_util.h"
 
 namespace cairn::catalog {
 
@@ -31,19 +32,8 @@ namespace {
 constexpr std::size_t kMaxExpressionLength = 65536;
 constexpr int kMaxDepth = 100;
 
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using text::lower;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ascii_lower(c);
-  return out;
-}
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
@@ -84,7 +74,7 @@ std::vector<Token> lex(std::string_view s) {
   std::vector<Token> out;
   std::size_t i = 0;
   while (true) {
-    while (i < s.size() && is_space(s[i])) ++i;
+    while (i < s.size() && text::is_ascii_space(s[i])) ++i;
     Token t;
     t.pos = i;
     if (i >= s.size()) {
@@ -468,35 +458,11 @@ Tri negate(Tri t) {
   return t == Tri::Unknown ? t : (t == Tri::True ? Tri::False : Tri::True);
 }
 
+/// Bytes of the UTF-8 character starting at s[i] (1 for a byte that does not start one), capped at the end.
 std::size_t code_point_length(std::string_view s, std::size_t i) {
   auto c = static_cast<unsigned char>(s[i]);
   std::size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 1;
   return std::min(n, s.size() - i);
-}
-
-bool like_match(std::string_view s, std::string_view p) {
-  std::size_t si = 0, pi = 0;
-  std::size_t star_p = std::string_view::npos, star_s = 0;
-  while (si < s.size()) {
-    if (pi < p.size() && p[pi] == '%') {
-      star_p = ++pi;
-      star_s = si;
-    } else if (pi < p.size() && p[pi] == '_') {
-      si += code_point_length(s, si);
-      ++pi;
-    } else if (pi < p.size() && p[pi] == s[si]) {
-      ++si;
-      ++pi;
-    } else if (star_p != std::string_view::npos) {
-      star_s += code_point_length(s, star_s);
-      si = star_s;
-      pi = star_p;
-    } else {
-      return false;
-    }
-  }
-  while (pi < p.size() && p[pi] == '%') ++pi;
-  return pi == p.size();
 }
 
 // A value as its key's type: int64, double or the text itself; empty when it does not parse.
@@ -536,7 +502,7 @@ Tri eval_leaf(const ExprNode& n, const std::vector<std::string>& values) {
   if (n.kind == K::Like) {
     const auto* pattern = n.literals.empty() ? nullptr : std::get_if<std::string>(&n.literals[0]);
     if (pattern == nullptr) return Tri::Unknown;
-    return tri(like_match(raw, *pattern) != n.negated);
+    return tri(like_matches(raw, *pattern) != n.negated);
   }
   auto value = typed_value(raw, n.key_type);
   if (!value) return Tri::Unknown;
@@ -704,6 +670,31 @@ KeyValueType key_value_type(const std::string& hive_type) {
     default:
       return KeyValueType::String;
   }
+}
+
+bool like_matches(std::string_view value, std::string_view pattern) {
+  std::size_t si = 0, pi = 0;
+  std::size_t star_p = std::string_view::npos, star_s = 0;
+  while (si < value.size()) {
+    if (pi < pattern.size() && pattern[pi] == '%') {
+      star_p = ++pi;
+      star_s = si;
+    } else if (pi < pattern.size() && pattern[pi] == '_') {
+      si += code_point_length(value, si);
+      ++pi;
+    } else if (pi < pattern.size() && pattern[pi] == value[si]) {
+      ++si;
+      ++pi;
+    } else if (star_p != std::string_view::npos) {
+      star_s += code_point_length(value, star_s);
+      si = star_s;
+      pi = star_p;
+    } else {
+      return false;
+    }
+  }
+  while (pi < pattern.size() && pattern[pi] == '%') ++pi;
+  return pi == pattern.size();
 }
 
 }  // namespace cairn::catalog

@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "cairn/catalog/error.h"
+#include "cairn/catalog/partition_expr.h"
 #include "sql_store.h"
 
 namespace cairn::catalog {
@@ -23,39 +24,6 @@ using sql::DriverError;
 
 constexpr int kBusyTimeoutMs = 5000;
 constexpr std::size_t kStatementCacheLimit = 256;
-
-std::size_t code_point_length(std::string_view s, std::size_t i) {
-  auto c = static_cast<unsigned char>(s[i]);
-  std::size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 1;
-  return std::min(n, s.size() - i);
-}
-
-/// Glue's LIKE: case-sensitive, % any sequence, _ one character, no escape character (as
-/// PartitionExpression).
-bool like_match(std::string_view s, std::string_view p) {
-  std::size_t si = 0, pi = 0;
-  std::size_t star_p = std::string_view::npos, star_s = 0;
-  while (si < s.size()) {
-    if (pi < p.size() && p[pi] == '%') {
-      star_p = ++pi;
-      star_s = si;
-    } else if (pi < p.size() && p[pi] == '_') {
-      si += code_point_length(s, si);
-      ++pi;
-    } else if (pi < p.size() && p[pi] == s[si]) {
-      ++si;
-      ++pi;
-    } else if (star_p != std::string_view::npos) {
-      star_s += code_point_length(s, star_s);
-      si = star_s;
-      pi = star_p;
-    } else {
-      return false;
-    }
-  }
-  while (pi < p.size() && p[pi] == '%') ++pi;
-  return pi == p.size();
-}
 
 /// SQL function cairn_like(pattern, value): 1 when value matches, NULL when either argument is NULL.
 void sqlite_cairn_like(sqlite3_context* ctx, int /*argc*/, sqlite3_value** argv) {
@@ -67,8 +35,8 @@ void sqlite_cairn_like(sqlite3_context* ctx, int /*argc*/, sqlite3_value** argv)
   const int pn = sqlite3_value_bytes(argv[0]);
   const auto* s = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
   const int sn = sqlite3_value_bytes(argv[1]);
-  sqlite3_result_int(ctx, like_match(std::string_view(s, static_cast<std::size_t>(sn)),
-                                     std::string_view(p, static_cast<std::size_t>(pn)))
+  sqlite3_result_int(ctx, like_matches(std::string_view(s, static_cast<std::size_t>(sn)),
+                                       std::string_view(p, static_cast<std::size_t>(pn)))
                               ? 1
                               : 0);
 }
@@ -92,6 +60,7 @@ class SqliteDialect final : public sql::Dialect {
   }
   std::string for_update() const override { return ""; }
   std::string keyset_scan_setup() const override { return ""; }
+  std::string keyset_scan_teardown() const override { return ""; }
   std::string schema_migrations_ddl() const override {
     return "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
            "applied_at INTEGER NOT NULL)";

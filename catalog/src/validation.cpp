@@ -8,6 +8,7 @@
 #include "cairn/catalog/error.h"
 #include "cairn/catalog/hive_type.h"
 #include "cairn/catalog/names.h"
+#include "text_util.h"
 
 namespace cairn::catalog {
 
@@ -274,9 +275,8 @@ void validate_partition_value(const std::string& field, const Column& key, const
       if (!is_valid_timestamp(value)) fail(field, bad + " is not a timestamp 'YYYY-MM-DD HH:MM:SS[.fff]'");
       return;
     case K::Boolean: {
-      std::string lower = value;
-      for (char& c : lower) c = static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
-      if (lower != "true" && lower != "false") fail(field, bad + " is not 'true' or 'false'");
+      const std::string lowered = text::lower(value);
+      if (lowered != "true" && lowered != "false") fail(field, bad + " is not 'true' or 'false'");
       return;
     }
     case K::Varchar:

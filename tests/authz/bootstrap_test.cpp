@@ -10,6 +10,7 @@
 #include <map>
 #include <sstream>
 
+#include "authz/store_fixture.h"
 #include "cairn/authz/identity.h"
 #include "cairn/catalog/error.h"
 #include "cairn/catalog/store.h"
@@ -20,26 +21,7 @@ namespace {
 using namespace cairn;
 using namespace cairn::authz;
 
-/// A temporary directory holding an embedded SQLite store, removed at the end of the test.
-class TempStore {
- public:
-  TempStore() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "cairn-authz-XXXXXX").string();
-    dir_ = ::mkdtemp(tmpl.data());
-    store_ = catalog::open_store(dir_.string(), "");
-  }
-  ~TempStore() {
-    store_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  catalog::Store& store() { return *store_; }
-  const std::filesystem::path& dir() const { return dir_; }
-
- private:
-  std::filesystem::path dir_;
-  std::unique_ptr<catalog::Store> store_;
-};
+using authz_test::TempStore;
 
 using catalog::PrincipalKind;
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cairn/catalog/error.h"
+#include "catalog/failure_of.h"
 
 namespace cairn::catalog {
 namespace {
@@ -49,21 +50,8 @@ void expect_same(const StorageDescriptor& a, const StorageDescriptor& b) {
   EXPECT_EQ(a.stored_as_sub_directories, b.stored_as_sub_directories);
 }
 
-struct Failure {
-  std::string field;
-  std::string message;
-};
-
-template <typename Fn>
-Failure failure_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::InvalidArgument);
-    return {e.field(), e.what()};
-  }
-  return {"<none>", "<no error>"};
-}
+using catalog_test::Failure;
+using catalog_test::failure_of;
 
 TEST(ModelJson, StorageDescriptorRoundTripsExactly) {
   StorageDescriptor sd = sample_sd();

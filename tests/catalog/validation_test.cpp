@@ -7,25 +7,13 @@
 #include <vector>
 
 #include "cairn/catalog/error.h"
+#include "catalog/failure_of.h"
 
 namespace cairn::catalog {
 namespace {
 
-struct Failure {
-  std::string field;
-  std::string message;
-};
-
-template <typename Fn>
-Failure failure_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::InvalidArgument);
-    return {e.field(), e.what()};
-  }
-  return {"<none>", "<no error>"};
-}
+using catalog_test::Failure;
+using catalog_test::failure_of;
 
 Table sample_table() {
   Table t;

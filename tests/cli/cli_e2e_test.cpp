@@ -1,10 +1,12 @@
 #include <sys/stat.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -12,11 +14,13 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
-#include "cli/cli_test_support.h"
+#include "support/cairnd_process.h"
+#include "support/process.h"
 
 namespace cairn::cli_test {
 namespace {
 
+using namespace cairn::test;  // CairndProcess, run_process, TempDir, read_file, write_file, unique_name, ...
 using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -55,13 +59,13 @@ std::string with_database(const std::string& url, const std::string& name) {
 
 /// One cairnd (and for PostgreSQL a database created for this run, dropped afterwards).
 struct Server {
-  TempDir dir;
-  CairndProcess process;
+  TempDir dir{"cairn-cli-test-"};  ///< cairnd's HOME and the tests' home directories
+  std::unique_ptr<CairndProcess> process;
   std::string admin_url;  ///< CAIRN_TEST_DATABASE_URL, to drop `database` afterwards
   std::string database;
 
   ~Server() {
-    process.stop();
+    process.reset();  // cairnd must be gone before its database can be dropped
     if (!database.empty()) {
       try {
         pqxx::connection c(admin_url);
@@ -76,21 +80,21 @@ struct Server {
 
 std::unique_ptr<Server> start_server(const std::string& store, bool admin_from_env = true) {
   auto server = std::make_unique<Server>();
-  std::vector<std::string> env{"HOME=" + server->dir.path(), "PATH=/usr/bin:/bin"};
-  if (admin_from_env) {
-    env.push_back(std::string("CAIRN_ADMIN_ACCESS_KEY_ID=") + kAdminKey);
-    env.push_back(std::string("CAIRN_ADMIN_SECRET_ACCESS_KEY=") + kAdminSecret);
-  }
-  std::vector<std::string> args;
+  CairndOptions options;
+  options.env = {{"HOME", server->dir.path()}};
+  options.admin_access_key_id = kAdminKey;
+  options.admin_secret_access_key = kAdminSecret;
+  options.admin_from_env = admin_from_env;
+  options.start_timeout = std::chrono::seconds(60);
   if (store == "postgres") {
     server->admin_url = std::getenv("CAIRN_TEST_DATABASE_URL");
     server->database = unique_name("cairn_cli");
     pqxx::connection c(server->admin_url);
     pqxx::nontransaction tx(c);
     tx.exec("CREATE DATABASE " + tx.quote_name(server->database));
-    args = {"--database-url", with_database(server->admin_url, server->database)};
+    options.args = {"--database-url", with_database(server->admin_url, server->database)};
   }
-  server->process.start(server->dir.path() + "/data", args, env);
+  server->process = std::make_unique<CairndProcess>(std::move(options));
   return server;
 }
 
@@ -126,7 +130,7 @@ class CliEndToEnd : public ::testing::TestWithParam<std::string> {
   /// Environment without any credentials: HOME is an empty per-test directory.
   std::vector<std::string> bare_env(const std::vector<std::string>& extra = {}) const {
     std::vector<std::string> env{"HOME=" + home_, "PATH=/usr/bin:/bin",
-                                 "CAIRN_ENDPOINT=" + server_->process.endpoint()};
+                                 "CAIRN_ENDPOINT=" + server_->process->endpoint()};
     env.insert(env.end(), extra.begin(), extra.end());
     return env;
   }
@@ -685,10 +689,10 @@ TEST(CliBootstrap, AdminCredentialsFileFromDataDir) {
   } catch (const std::exception& e) {
     FAIL() << "cannot start cairnd: " << e.what();
   }
-  const std::string file = server->dir.path() + "/data/admin-credentials";
+  const std::string file = server->process->data_dir() + "/admin-credentials";
   RunResult r = run_process(
       cairn_binary(),
-      {"--endpoint", server->process.endpoint(), "--credentials-file", file, "whoami", "-o", "json"},
+      {"--endpoint", server->process->endpoint(), "--credentials-file", file, "whoami", "-o", "json"},
       isolated_env(server->dir.path()));
   EXPECT_EXIT_CODE(r, 0);
   json me = json::parse(r.out, nullptr, false);

@@ -6,8 +6,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,12 +18,13 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include "support/process.h"
 
 extern char** environ;
 
@@ -42,6 +41,10 @@ struct CairndOptions {
   std::vector<std::pair<std::string, std::string>> env;  ///< extra or overriding environment variables
   std::string admin_access_key_id = "AKIACAIRNTESTADMIN01";
   std::string admin_secret_access_key = "cairn-test-admin-secret-0123456789abcdef";
+  /// When false, CAIRN_ADMIN_ACCESS_KEY_ID / CAIRN_ADMIN_SECRET_ACCESS_KEY are not set: a new store then
+  /// bootstraps an administrator of its own and writes its key to DATA_DIR/admin-credentials (and
+  /// access_key_id() / secret_access_key() do not name it).
+  bool admin_from_env = true;
   /// When set (64 hex characters), written to a key file passed as --master-key-file. Nodes sharing one
   /// PostgreSQL store must share the master key, or the access keys sealed by one cannot be opened by
   /// another.
@@ -59,16 +62,7 @@ class CairndProcess {
   /// Creates the temporary directory and starts cairnd; throws std::runtime_error with the tail of the log
   /// when it exits early or does not write its port file within `start_timeout`.
   explicit CairndProcess(CairndOptions options = {}) : options_(std::move(options)) {
-    char pattern[] = "/tmp/cairnd-test-XXXXXX";
-    const char* base = std::getenv("TMPDIR");
-    std::string templ =
-        (base != nullptr && *base != '\0') ? std::string(base) + "/cairnd-test-XXXXXX" : pattern;
-    std::vector<char> buf(templ.begin(), templ.end());
-    buf.push_back('\0');
-    if (mkdtemp(buf.data()) == nullptr) {
-      throw std::runtime_error("mkdtemp(" + templ + ") failed: " + std::strerror(errno));
-    }
-    dir_ = buf.data();
+    dir_ = make_temp_dir("cairnd-test-");
     data_dir_ = dir_ + "/data";
     port_file_ = dir_ + "/port";
     log_path_ = dir_ + "/cairnd.log";
@@ -171,9 +165,11 @@ class CairndProcess {
     }
     argv_s.insert(argv_s.end(), options_.args.begin(), options_.args.end());
 
-    std::vector<std::pair<std::string, std::string>> overrides = {
-        {"CAIRN_ADMIN_ACCESS_KEY_ID", options_.admin_access_key_id},
-        {"CAIRN_ADMIN_SECRET_ACCESS_KEY", options_.admin_secret_access_key}};
+    std::vector<std::pair<std::string, std::string>> overrides;
+    if (options_.admin_from_env) {
+      overrides = {{"CAIRN_ADMIN_ACCESS_KEY_ID", options_.admin_access_key_id},
+                   {"CAIRN_ADMIN_SECRET_ACCESS_KEY", options_.admin_secret_access_key}};
+    }
     overrides.insert(overrides.end(), options_.env.begin(), options_.env.end());
     std::vector<std::string> env_s;
     for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
@@ -186,41 +182,15 @@ class CairndProcess {
     }
     for (const auto& [k, v] : overrides) env_s.push_back(k + "=" + v);
 
-    std::vector<char*> argv, envp;
-    for (auto& s : argv_s) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    for (auto& s : env_s) envp.push_back(s.data());
-    envp.push_back(nullptr);
-
-    // fork + exec rather than posix_spawn so that the child can ask for SIGKILL when the test process dies
-    // (a crashed or killed test must not leave cairnd running). Between fork and exec the child only makes
-    // async-signal-safe calls; everything it needs was prepared above.
     const int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (log_fd < 0) throw std::runtime_error("cannot create " + log_path_ + ": " + std::strerror(errno));
-    const pid_t parent = getpid();
-    const pid_t pid = fork();
-    if (pid < 0) {
-      const int err = errno;
+    try {
+      pid_ = spawn_process(argv_s, env_s, log_fd, log_fd);
+    } catch (...) {
       ::close(log_fd);
-      throw std::runtime_error(std::string("fork failed: ") + std::strerror(err));
-    }
-    if (pid == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid() != parent) _exit(127);  // the parent died before prctl took effect
-      sigset_t empty;
-      sigemptyset(&empty);
-      sigprocmask(SIG_SETMASK, &empty, nullptr);
-      const int null_fd = ::open("/dev/null", O_RDONLY);
-      if (null_fd >= 0) dup2(null_fd, STDIN_FILENO);
-      dup2(log_fd, STDOUT_FILENO);
-      dup2(log_fd, STDERR_FILENO);
-      execve(argv[0], argv.data(), envp.data());
-      static const char kFailed[] = "cairnd_process: execve failed\n";
-      (void)!write(STDERR_FILENO, kFailed, sizeof(kFailed) - 1);
-      _exit(127);
+      throw;
     }
     ::close(log_fd);
-    pid_ = pid;
 
     const auto deadline = std::chrono::steady_clock::now() + options_.start_timeout;
     while (true) {

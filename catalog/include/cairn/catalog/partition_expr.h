@@ -69,4 +69,8 @@ class PartitionExpression {
 /// Maps a Hive type string of a partition key to how its values compare.
 KeyValueType key_value_type(const std::string& hive_type);
 
+/// Glue's LIKE (as in PartitionExpression and the stores' SQL): true when `value` matches `pattern`, which is
+/// case-sensitive, % any sequence, _ one UTF-8 character, everything else itself; no escape character.
+bool like_matches(std::string_view value, std::string_view pattern);
+
 }  // namespace cairn::catalog
