@@ -149,7 +149,8 @@ Application::Application(Config config) : impl_(std::make_unique<Impl>()) {
   authz::bootstrap_admin(*s.store, *s.secrets, s.config.catalog_id, s.config.data_dir);  // logs what it did
 
   s.authenticator = std::make_unique<authz::Authenticator>(*s.store, *s.secrets, s.config.catalog_id);
-  s.service = std::make_unique<CatalogService>(*s.store, s.authorizer, *s.secrets, s.config.catalog_id);
+  s.service = std::make_unique<CatalogService>(*s.store, s.authorizer, *s.secrets, s.config.catalog_id,
+                                               s.authenticator.get());
   s.native = std::make_unique<NativeApi>(*s.service);
 
   ServerOptions options;

@@ -36,8 +36,17 @@ Page<T> filter_page(Page<T> page, Pred visible) {
 }  // namespace
 
 CatalogService::CatalogService(catalog::Store& store, const authz::Authorizer& authorizer,
-                               const authz::SecretBox& secrets, std::string catalog_id)
-    : store_(store), authorizer_(authorizer), secrets_(secrets), catalog_id_(std::move(catalog_id)) {}
+                               const authz::SecretBox& secrets, std::string catalog_id,
+                               const authz::Authenticator* authenticator)
+    : store_(store),
+      authorizer_(authorizer),
+      secrets_(secrets),
+      catalog_id_(std::move(catalog_id)),
+      authenticator_(authenticator) {}
+
+void CatalogService::identity_changed() const {
+  if (authenticator_ != nullptr) authenticator_->invalidate();
+}
 
 void CatalogService::require_visible(const Caller& caller, Action action, const Resource& resource,
                                      const std::string& what) const {
@@ -253,6 +262,7 @@ void CatalogService::delete_principal(const Caller& caller, PrincipalKind kind, 
     throw Error(ErrorCode::FailedPrecondition, "the bootstrap administrator 'admin' cannot be deleted");
   }
   store_.delete_principal(kind, name);
+  identity_changed();
 }
 
 std::vector<catalog::Principal> CatalogService::list_group_members(const Caller& caller,
@@ -284,6 +294,7 @@ void CatalogService::add_group_member(const Caller& caller, const std::string& g
   authorizer_.require(caller, Action::ManagePrincipals,
                       Resource{{}, {}, principal_arn(PrincipalKind::Group, group)});
   store_.add_group_member(group, user);
+  identity_changed();
 }
 
 void CatalogService::remove_group_member(const Caller& caller, const std::string& group,
@@ -291,6 +302,7 @@ void CatalogService::remove_group_member(const Caller& caller, const std::string
   authorizer_.require(caller, Action::ManagePrincipals,
                       Resource{{}, {}, principal_arn(PrincipalKind::Group, group)});
   store_.remove_group_member(group, user);
+  identity_changed();
 }
 
 std::vector<catalog::AccessKey> CatalogService::list_access_keys(const Caller& caller, PrincipalKind kind,
@@ -357,6 +369,7 @@ catalog::AccessKey CatalogService::set_access_key_status(const Caller& caller, P
   catalog::AccessKey key = owned_key(kind, owner, access_key_id);
   if (status == catalog::AccessKeyStatus::Inactive) protect_last_admin_key(key);
   store_.set_access_key_status(access_key_id, status);
+  identity_changed();
   key.status = status;
   return key;
 }
@@ -366,6 +379,7 @@ void CatalogService::delete_access_key(const Caller& caller, PrincipalKind kind,
   authorizer_.require(caller, Action::ManageAccessKeys, Resource{{}, {}, principal_arn(kind, owner)});
   protect_last_admin_key(owned_key(kind, owner, access_key_id));
   store_.delete_access_key(access_key_id);
+  identity_changed();
 }
 
 }  // namespace cairn::api

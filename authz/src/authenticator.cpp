@@ -25,8 +25,14 @@ bool iequals(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-Authenticator::Authenticator(catalog::Store& store, const SecretBox& box, std::string catalog_id)
-    : store_(store), box_(box), catalog_id_(std::move(catalog_id)) {}
+Authenticator::Authenticator(catalog::Store& store, const SecretBox& box, std::string catalog_id,
+                             std::chrono::milliseconds cache_ttl)
+    : store_(store), box_(box), catalog_id_(std::move(catalog_id)), cache_ttl_(cache_ttl) {}
+
+void Authenticator::invalidate() const {
+  std::lock_guard lock(cache_mutex_);
+  cache_.clear();
+}
 
 Caller Authenticator::authenticate(const SignableRequest& req, std::int64_t now_seconds) const {
   const std::string* header = nullptr;
@@ -42,16 +48,32 @@ Caller Authenticator::authenticate(const SignableRequest& req, std::int64_t now_
   const auto auth = parse_authorization(*header, &error);
   if (!auth) unauthenticated("malformed Authorization header: " + error);
 
-  const auto key = store_.get_access_key(auth->access_key_id);
-  if (!key || key->status != catalog::AccessKeyStatus::Active) unauthenticated("invalid access key id");
-
-  std::string secret;
-  try {
-    secret = box_.open(key->sealed_secret);
-  } catch (const Error&) {
-    throw Error(ErrorCode::Internal, "the stored secret of access key " + auth->access_key_id +
-                                         " cannot be opened (was the master key file replaced?)");
+  const auto now = std::chrono::steady_clock::now();
+  std::optional<CachedKey> cached;
+  {
+    std::lock_guard lock(cache_mutex_);
+    if (auto it = cache_.find(auth->access_key_id); it != cache_.end()) {
+      if (it->second.expires > now) {
+        cached = it->second;
+      } else {
+        cache_.erase(it);
+      }
+    }
   }
+  if (!cached) {
+    const auto key = store_.get_access_key(auth->access_key_id);
+    if (!key || key->status != catalog::AccessKeyStatus::Active) unauthenticated("invalid access key id");
+    cached.emplace(CachedKey{key->owner_kind, key->owner_name, {}, {}, now + cache_ttl_});
+    try {
+      cached->secret = box_.open(key->sealed_secret);
+    } catch (const Error&) {
+      throw Error(ErrorCode::Internal, "the stored secret of access key " + auth->access_key_id +
+                                           " cannot be opened (was the master key file replaced?)");
+    }
+    if (key->owner_kind == catalog::PrincipalKind::User)
+      cached->groups = store_.list_groups_for_user(key->owner_name);
+  }
+  const std::string& secret = cached->secret;
 
   std::string detail;
   switch (verify_request(req, *auth, secret, now_seconds, kMaxSkewSeconds, &detail)) {
@@ -71,12 +93,15 @@ Caller Authenticator::authenticate(const SignableRequest& req, std::int64_t now_
   }
 
   Caller caller;
-  caller.principal = PrincipalRef{key->owner_kind, key->owner_name};
+  caller.principal = PrincipalRef{cached->kind, cached->owner};
   caller.arn = caller.principal.arn(catalog_id_);
-  caller.access_key_id = key->access_key_id;
-  if (key->owner_kind == catalog::PrincipalKind::User) {
-    caller.groups = store_.list_groups_for_user(key->owner_name);
-    caller.is_admin = key->owner_name == kAdminUser;
+  caller.access_key_id = auth->access_key_id;
+  caller.groups = cached->groups;
+  caller.is_admin = cached->kind == catalog::PrincipalKind::User && cached->owner == kAdminUser;
+  if (cache_ttl_.count() > 0) {
+    std::lock_guard lock(cache_mutex_);
+    if (cache_.size() >= kMaxCachedKeys) cache_.clear();
+    cache_.try_emplace(auth->access_key_id, std::move(*cached));
   }
   return caller;
 }

@@ -68,7 +68,8 @@ class PostgresDialect final : public sql::Dialect {
     return "(" + lhs + " LIKE " + pattern_placeholder + " ESCAPE '')";
   }
   std::string for_update() const override { return " FOR UPDATE"; }
-  std::string keyset_scan_setup() const override { return "SET LOCAL enable_sort = off"; }
+  std::string keyset_scan_setup() const override { return "SET enable_sort = off"; }
+  std::string keyset_scan_teardown() const override { return "RESET enable_sort"; }
   std::string schema_migrations_ddl() const override {
     return "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
            "applied_at BIGINT NOT NULL)";
@@ -93,10 +94,12 @@ class PostgresConnection final : public sql::Connection {
 
   void begin(bool write) override {
     guard([&] {
+      // Reads run without BEGIN/COMMIT: under READ COMMITTED (the isolation level of our transactions) each
+      // statement sees its own snapshot anyway, so a read transaction would only add two round trips.
       if (write) {
         tx_ = std::make_unique<pqxx::work>(*conn_);
       } else {
-        tx_ = std::make_unique<pqxx::read_transaction>(*conn_);
+        tx_ = std::make_unique<pqxx::nontransaction>(*conn_);
       }
     });
   }

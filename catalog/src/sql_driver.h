@@ -81,10 +81,12 @@ class Dialect : public PartitionExpression::SqlDialect {
  public:
   /// " FOR UPDATE" where row locks exist, else "".
   virtual std::string for_update() const = 0;
-  /// Statement run in a read transaction before a keyset page query so that the planner walks the
-  /// (table_id, part_key) index in order instead of sorting every remaining row (PostgreSQL picks a sort when
-  /// statistics are stale after a bulk insert); "" when not needed.
+  /// Statement run before a keyset page query so that the planner walks the (table_id, part_key) index in
+  /// order instead of sorting every remaining row (PostgreSQL picks a sort when statistics are stale after a
+  /// bulk insert); "" when not needed. keyset_scan_teardown() undoes it after the query (reads run outside
+  /// transactions, so the setting is session-wide until then).
   virtual std::string keyset_scan_setup() const = 0;
+  virtual std::string keyset_scan_teardown() const = 0;
   /// DDL creating schema_migrations(version, name, applied_at) if it does not exist.
   virtual std::string schema_migrations_ddl() const = 0;
 

@@ -774,8 +774,24 @@ Page<Partition> SqlStore::list_partitions_impl(const Table& table, const Partiti
     }
     text += dialect_->number(" ORDER BY p.part_key LIMIT ?", static_cast<int>(params.size()) + 1);
     params.emplace_back(std::int64_t{page.limit} + 1);
-    if (const std::string setup = dialect_->keyset_scan_setup(); !setup.empty()) c.exec_script(setup);
-    auto r = c.exec(text, params);
+    const std::string setup = dialect_->keyset_scan_setup();
+    sql::Result r;
+    if (setup.empty()) {
+      r = c.exec(text, params);
+    } else {
+      c.exec_script(setup);
+      try {
+        r = c.exec(text, params);
+      } catch (...) {
+        try {
+          c.exec_script(dialect_->keyset_scan_teardown());
+        } catch (
+            const std::exception&) {  // the connection is likely gone; the first error is the one to report
+        }
+        throw;
+      }
+      c.exec_script(dialect_->keyset_scan_teardown());
+    }
     Page<Partition> out;
     for (std::size_t i = 0; i < r.rows.size(); ++i) {
       if (static_cast<int>(i) == page.limit) {

@@ -2,9 +2,11 @@
 
 #include <filesystem>
 #include <memory>
+#include <thread>
 
 #include <ctime>
 
+#include "authz/store_fixture.h"
 #include "cairn/authz/identity.h"
 #include "cairn/catalog/error.h"
 #include "cairn/catalog/store.h"
@@ -15,26 +17,7 @@ namespace {
 using namespace cairn;
 using namespace cairn::authz;
 
-/// A temporary directory holding an embedded SQLite store, removed at the end of the test.
-class TempStore {
- public:
-  TempStore() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "cairn-authz-XXXXXX").string();
-    dir_ = ::mkdtemp(tmpl.data());
-    store_ = catalog::open_store(dir_.string(), "");
-  }
-  ~TempStore() {
-    store_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  catalog::Store& store() { return *store_; }
-  const std::filesystem::path& dir() const { return dir_; }
-
- private:
-  std::filesystem::path dir_;
-  std::unique_ptr<catalog::Store> store_;
-};
+using authz_test::TempStore;
 
 using catalog::AccessKeyStatus;
 using catalog::PrincipalKind;
@@ -183,7 +166,43 @@ TEST_F(Authenticator, ReactivatedKeyWorksAgain) {
   db_.store().set_access_key_status(inactive_.id, AccessKeyStatus::Active);
   EXPECT_EQ(authn_.authenticate(signed_request(inactive_), kNow).principal.name, "alice");
   db_.store().delete_access_key(inactive_.id);
+  authn_.invalidate();
   EXPECT_EQ(unauthenticated(signed_request(inactive_)), "invalid access key id");
+}
+
+TEST_F(Authenticator, VerifiedKeysAreCachedUntilInvalidated) {
+  EXPECT_EQ(authn_.authenticate(signed_request(alice_), kNow).principal.name, "alice");
+  // A change made behind this node's back (another node, same store) is seen only after the cache lifetime...
+  db_.store().set_access_key_status(alice_.id, AccessKeyStatus::Inactive);
+  db_.store().remove_group_member("emea", "alice");
+  const Caller cached = authn_.authenticate(signed_request(alice_), kNow);
+  EXPECT_EQ(cached.groups.size(), 2u);
+  // ...or at once after invalidate(), which the service calls after every identity change it makes.
+  authn_.invalidate();
+  EXPECT_EQ(unauthenticated(signed_request(alice_)), "invalid access key id");
+}
+
+TEST_F(Authenticator, CacheEntriesExpire) {
+  authz::Authenticator short_lived(db_.store(), box_, kCatalog, std::chrono::milliseconds(50));
+  EXPECT_EQ(short_lived.authenticate(signed_request(alice_), kNow).principal.name, "alice");
+  db_.store().set_access_key_status(alice_.id, AccessKeyStatus::Inactive);
+  std::this_thread::sleep_for(std::chrono::milliseconds(120));
+  EXPECT_THROW(short_lived.authenticate(signed_request(alice_), kNow), cairn::Error);
+}
+
+TEST_F(Authenticator, UnknownKeysAreNotCached) {
+  const SignableRequest req = signed_request(alice_);
+  db_.store().delete_access_key(alice_.id);
+  authn_.invalidate();
+  EXPECT_EQ(unauthenticated(req), "invalid access key id");
+  // Re-creating a key with the same id and secret works at once: the failure was not remembered.
+  catalog::AccessKey key;
+  key.access_key_id = alice_.id;
+  key.owner_kind = PrincipalKind::User;
+  key.owner_name = "alice";
+  key.sealed_secret = box_.seal(alice_.secret);
+  db_.store().create_access_key(key);
+  EXPECT_EQ(authn_.authenticate(req, kNow).principal.name, "alice");
 }
 
 }  // namespace

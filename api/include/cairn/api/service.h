@@ -29,8 +29,9 @@ struct CreatedAccessKey {
 /// caller may see. Other errors are those of catalog::Store.
 class CatalogService {
  public:
+  /// `authenticator` (may be null) has its credential cache invalidated after identity changes.
   CatalogService(catalog::Store& store, const authz::Authorizer& authorizer, const authz::SecretBox& secrets,
-                 std::string catalog_id);
+                 std::string catalog_id, const authz::Authenticator* authenticator = nullptr);
 
   const std::string& catalog_id() const { return catalog_id_; }
   catalog::Store& store() { return store_; }
@@ -111,6 +112,8 @@ class CatalogService {
   std::string principal_arn(catalog::PrincipalKind kind, const std::string& name) const;
   catalog::AccessKey owned_key(catalog::PrincipalKind kind, const std::string& owner,
                                const std::string& access_key_id);
+  /// Drops cached credentials so that identity changes take effect at once on this node.
+  void identity_changed() const;
   /// Refuses to deactivate or delete the administrator's last active key (it would lock everyone out).
   void protect_last_admin_key(const catalog::AccessKey& key);
 
@@ -118,6 +121,7 @@ class CatalogService {
   const authz::Authorizer& authorizer_;
   const authz::SecretBox& secrets_;
   std::string catalog_id_;
+  const authz::Authenticator* authenticator_;
 };
 
 }  // namespace cairn::api

@@ -1,8 +1,11 @@
 #pragma once
 
+#include <chrono>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "cairn/authz/secret_box.h"
@@ -40,17 +43,37 @@ std::string generate_access_key_id(catalog::PrincipalKind owner_kind);
 std::string generate_secret_access_key();
 
 /// Authenticates SigV4-signed requests against the store's access keys (secrets sealed by `box`).
+///
+/// Verified keys are cached for `cache_ttl` (with their owner's groups), so a request does not wait on the
+/// store for its credentials; invalidate() drops entries at once on this node after identity changes, and
+/// other nodes sharing the store see a deactivated key or a membership change within `cache_ttl`. Unknown
+/// keys are never cached, so a new key works at once.
 class Authenticator {
  public:
-  Authenticator(catalog::Store& store, const SecretBox& box, std::string catalog_id);
+  Authenticator(catalog::Store& store, const SecretBox& box, std::string catalog_id,
+                std::chrono::milliseconds cache_ttl = std::chrono::milliseconds(1000));
   /// The caller, or throws Error(Unauthenticated) with a message that says what is wrong (never the secret,
   /// never whether a key id exists but is inactive vs. unknown beyond "invalid access key").
   Caller authenticate(const SignableRequest& req, std::int64_t now_seconds) const;
+  /// Forgets every cached key (call after any change to access keys, principals or group memberships).
+  void invalidate() const;
 
  private:
+  struct CachedKey {
+    catalog::PrincipalKind kind;
+    std::string owner;
+    std::string secret;
+    std::vector<std::string> groups;
+    std::chrono::steady_clock::time_point expires;
+  };
+  static constexpr std::size_t kMaxCachedKeys = 10000;
+
   catalog::Store& store_;
   const SecretBox& box_;
   std::string catalog_id_;
+  std::chrono::milliseconds cache_ttl_;
+  mutable std::mutex cache_mutex_;
+  mutable std::unordered_map<std::string, CachedKey> cache_;  ///< guarded by cache_mutex_
 };
 
 /// What bootstrap_admin did.
