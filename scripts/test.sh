@@ -16,7 +16,11 @@ for arg in "$@"; do
   esac
 done
 build_dir=build
-if [ "${CAIRN_SANITIZE:-0}" = "1" ]; then build_dir=build-asan; fi
+if [ "${CAIRN_SANITIZE:-0}" = "1" ]; then
+  build_dir=build-asan
+  export LSAN_OPTIONS="suppressions=$root/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+  export UBSAN_OPTIONS="print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+fi
 
 scripts/install-deps.sh
 scripts/build.sh "$build_dir"

@@ -52,6 +52,9 @@ nlohmann::json parse_json_body(std::string_view body) {
     return j;
   } catch (const nlohmann::json::parse_error& e) {
     throw_invalid("body", "request body is not valid JSON (at byte " + std::to_string(e.byte) + ")");
+  } catch (const nlohmann::json::exception& e) {
+    // e.g. out_of_range.406 for a number beyond double's range (found by tests/fuzz/json_body_fuzz).
+    throw_invalid("body", std::string("request body is not acceptable JSON: ") + e.what());
   }
 }
 
