@@ -269,7 +269,14 @@ class Router {
     const std::string& m = c_.req.method;
     if (seg.size() == 6) {
       if (m == "GET") {
-        auto page = s_.list_partitions(who(), db, table, c_.param("filter"), page_request(c_));
+        catalog::Page<catalog::Partition> page;
+        try {
+          page = s_.list_partitions(who(), db, table, c_.param("filter"), page_request(c_));
+        } catch (const Error& e) {
+          // The service names Glue's field ("expression"); here the expression arrives as ?filter=.
+          if (e.code() != ErrorCode::InvalidArgument || e.field() != "expression") throw;
+          throw Error(ErrorCode::InvalidArgument, e.what(), "filter");
+        }
         return json_response(
             200, page_json("partitions", page, [](const auto& p) { return catalog::to_json(p); }));
       }

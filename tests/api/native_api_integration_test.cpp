@@ -601,9 +601,9 @@ TEST_P(NativeApiIntegration, PartitionsPageWithoutGapsAndFilter) {
   EXPECT_FALSE(filtered.js().contains("next_token"));
 
   expect_error(admin_->call("GET", base + "?" + query({{"filter", "year > "}})), 400, "InvalidArgument",
-               "expression");
+               "filter");
   expect_error(admin_->call("GET", base + "?" + query({{"filter", "colour = 'red'"}})), 400,
-               "InvalidArgument", "expression");
+               "InvalidArgument", "filter");
 
   // Update one partition, then delete it.
   json changed = partition("2021", "01");
