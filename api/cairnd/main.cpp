@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
       "  cairnd --database-url postgresql://cairn@db:5432/cairn --listen 0.0.0.0:7480\n");
   cairn::api::Config config;
   std::string log_level = "info";
+  int read_timeout_seconds = static_cast<int>(config.server.read_timeout.count());
   app.add_option("--data-dir", config.data_dir,
                  "Directory for the embedded store, master key and admin credentials")
       ->envname("CAIRN_DATA_DIR")
@@ -47,11 +48,12 @@ int main(int argc, char** argv) {
       ->envname("CAIRN_MASTER_KEY_FILE");
   app.add_option("--port-file", config.port_file, "Write the bound HOST:PORT to this file once serving")
       ->envname("CAIRN_PORT_FILE");
-  app.add_option("--io-threads", config.io_threads, "Threads running network I/O")
+  app.add_option("--io-threads", config.server.io_threads, "Threads running network I/O")
       ->envname("CAIRN_IO_THREADS")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
-  app.add_option("--worker-threads", config.worker_threads, "Threads running requests against the store")
+  app.add_option("--worker-threads", config.server.worker_threads,
+                 "Threads running requests against the store")
       ->envname("CAIRN_WORKER_THREADS")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
@@ -59,11 +61,11 @@ int main(int argc, char** argv) {
       ->envname("CAIRN_DB_POOL_SIZE")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
-  app.add_option("--body-limit", config.body_limit, "Largest request body in bytes (larger gets 413)")
+  app.add_option("--body-limit", config.server.body_limit, "Largest request body in bytes (larger gets 413)")
       ->envname("CAIRN_BODY_LIMIT")
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30))
       ->capture_default_str();
-  app.add_option("--read-timeout", config.read_timeout_seconds, "Seconds a connection may stay idle or slow")
+  app.add_option("--read-timeout", read_timeout_seconds, "Seconds a connection may stay idle or slow")
       ->envname("CAIRN_READ_TIMEOUT")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
@@ -72,6 +74,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  config.server.read_timeout = std::chrono::seconds(read_timeout_seconds);
 
   spdlog::set_level(spdlog::level::from_str(log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);

@@ -153,13 +153,9 @@ Application::Application(Config config) : impl_(std::make_unique<Impl>()) {
                                                s.authenticator.get());
   s.native = std::make_unique<NativeApi>(*s.service);
 
-  ServerOptions options;
+  ServerOptions options = s.config.server;
   options.host = s.address.host;
   options.port = s.address.port;
-  options.io_threads = s.config.io_threads;
-  options.worker_threads = s.config.worker_threads;
-  options.body_limit = s.config.body_limit;
-  options.read_timeout = std::chrono::seconds(s.config.read_timeout_seconds);
   s.server =
       std::make_unique<HttpServer>(options, [this](const HttpRequest& req) { return impl_->handle(req); });
 }

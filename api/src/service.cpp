@@ -101,7 +101,6 @@ Page<catalog::Table> CatalogService::list_tables(const Caller& caller, const std
                                                  const PageRequest& page) {
   const std::string db = db_name(database);
   require_visible(caller, Action::DescribeDatabase, Resource{db, {}, {}}, "database '" + db + "'");
-  if (!store_.get_database(db)) throw Error(ErrorCode::NotFound, "database '" + db + "' not found");
   return filter_page(store_.list_tables(db, page), [&](const catalog::Table& t) {
     return authorizer_.is_granted(caller, Action::DescribeTable, Resource{db, t.name, {}});
   });
@@ -140,7 +139,6 @@ Page<catalog::Table> CatalogService::list_table_versions(const Caller& caller, c
                                                          const std::string& name, const PageRequest& page) {
   const Resource r = table_resource(database, name);
   require_visible(caller, Action::DescribeTable, r, "table '" + r.database + "." + r.table + "'");
-  load_table(r.database, r.table);
   return store_.list_table_versions(r.database, r.table, page);
 }
 
@@ -163,10 +161,7 @@ Page<catalog::Partition> CatalogService::list_partitions(const Caller& caller, c
                                                          const PageRequest& page) {
   const Resource r = table_resource(database, table);
   require_visible(caller, Action::ListPartitions, r, "table '" + r.database + "." + r.table + "'");
-  const catalog::Table t = load_table(r.database, r.table);
-  std::shared_ptr<const catalog::PartitionExpression> expr;
-  if (!filter.empty()) expr = catalog::PartitionExpression::create(filter, t.partition_keys);
-  return store_.list_partitions(r.database, r.table, expr.get(), page);
+  return store_.list_partitions(r.database, r.table, std::string_view(filter), page);
 }
 
 catalog::Partition CatalogService::get_partition(const Caller& caller, const std::string& database,
@@ -190,7 +185,6 @@ std::vector<catalog::Partition> CatalogService::batch_get_partitions(
     const std::vector<std::vector<std::string>>& values) {
   const Resource r = table_resource(database, table);
   require_visible(caller, Action::DescribePartition, r, "table '" + r.database + "." + r.table + "'");
-  load_table(r.database, r.table);
   return store_.batch_get_partitions(r.database, r.table, values);
 }
 

@@ -306,7 +306,7 @@ Principal principal_from(const Row& r) {
 }
 
 std::string table_label(const std::string& database, const std::string& name) {
-  return "table " + database + "." + name;
+  return "table '" + database + "." + name + "'";
 }
 
 BatchItemError item_error(const std::vector<std::string>& values, ErrorCode code, std::string message) {
@@ -437,7 +437,7 @@ Database SqlStore::create_database_impl(const Database& db) {
              "INSERT INTO databases (name, description, location_uri, parameters, create_time) "
              "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING RETURNING id",
              {out.name, out.description, out.location_uri, params_text(out.parameters), out.create_time});
-    if (r.rows.empty()) throw Error(ErrorCode::AlreadyExists, "database " + out.name + " already exists");
+    if (r.rows.empty()) throw Error(ErrorCode::AlreadyExists, "database '" + out.name + "' already exists");
   });
   return out;
 }
@@ -474,7 +474,7 @@ Database SqlStore::update_database_impl(const std::string& name, const Database&
                   "UPDATE databases SET description = ?, location_uri = ?, parameters = ? WHERE name = ? "
                   "RETURNING create_time",
                   {db.description, db.location_uri, params_text(db.parameters), name});
-    if (r.rows.empty()) throw_not_found("database " + name + " not found");
+    if (r.rows.empty()) throw_not_found("database '" + name + "' not found");
     Database out = db;
     out.name = name;
     out.create_time = r.rows[0].integer(0);
@@ -485,7 +485,7 @@ Database SqlStore::update_database_impl(const std::string& name, const Database&
 void SqlStore::delete_database_impl(const std::string& name) {
   transact(true, [&](sql::Connection& c) {
     if (exec(c, "DELETE FROM databases WHERE name = ?", {name}).affected == 0) {
-      throw_not_found("database " + name + " not found");
+      throw_not_found("database '" + name + "' not found");
     }
   });
 }
@@ -497,7 +497,7 @@ namespace {
 /// Id of `database`; throws NotFound.
 std::int64_t database_id(sql::Connection& c, const sql::Dialect& d, const std::string& database) {
   auto r = c.exec(d.number("SELECT id FROM databases WHERE name = ?"), {database});
-  if (r.rows.empty()) throw_not_found("database " + database + " not found");
+  if (r.rows.empty()) throw_not_found("database '" + database + "' not found");
   return r.rows[0].integer(0);
 }
 

@@ -121,7 +121,7 @@ namespace {
 
 /// The table the partitions belong to; throws NotFound.
 Table require_table(std::optional<Table> table, const std::string& database, const std::string& name) {
-  if (!table) throw_not_found("table " + database + "." + name + " not found");
+  if (!table) throw_not_found("table '" + database + "." + name + "' not found");
   return std::move(*table);
 }
 
@@ -179,6 +179,16 @@ Page<Partition> Store::list_partitions(std::string_view database, std::string_vi
   const std::string tn = table_name(table);
   const Table t = require_table(get_table_impl(db, tn), db, tn);
   return list_partitions_impl(t, filter, clamp(page));
+}
+
+Page<Partition> Store::list_partitions(std::string_view database, std::string_view table,
+                                       std::string_view filter, const PageRequest& page) {
+  const std::string db = db_name(database);
+  const std::string tn = table_name(table);
+  const Table t = require_table(get_table_impl(db, tn), db, tn);
+  std::shared_ptr<const PartitionExpression> expr;
+  if (!filter.empty()) expr = PartitionExpression::create(filter, t.partition_keys);
+  return list_partitions_impl(t, expr.get(), clamp(page));
 }
 
 void Store::update_partition(std::string_view database, std::string_view table,

@@ -3,6 +3,8 @@
 #include <memory>
 #include <string>
 
+#include "cairn/api/http.h"
+
 namespace cairn::api {
 
 /// cairnd's configuration; every field also has a command-line flag and a CAIRN_* environment variable.
@@ -13,11 +15,9 @@ struct Config {
   std::string catalog_id = "000000000000";
   std::string master_key_file;  ///< empty: data_dir/master.key
   std::string port_file;        ///< when set, "host:port" is written here once accepting
-  int io_threads = 2;
-  int worker_threads = 8;
   int db_pool_size = 8;
-  std::size_t body_limit = 8 * 1024 * 1024;
-  int read_timeout_seconds = 30;
+  /// Threads, limits and timeouts of the HTTP server; host and port come from `listen`.
+  ServerOptions server;
 };
 
 /// The assembled server: store, secrets, authentication, authorization, service, HTTP. One per process.

@@ -84,6 +84,10 @@ class Store {
   /// bound parameters.
   Page<Partition> list_partitions(std::string_view database, std::string_view table,
                                   const PartitionExpression* filter, const PageRequest& page);
+  /// Same, with the filter as Glue expression text (empty: all partitions), parsed against the table's keys
+  /// (Error(InvalidArgument, "expression") when it does not parse), reading the table once.
+  Page<Partition> list_partitions(std::string_view database, std::string_view table, std::string_view filter,
+                                  const PageRequest& page);
   /// Replaces the partition identified by `values` (its values may change). NotFound when missing.
   void update_partition(std::string_view database, std::string_view table,
                         const std::vector<std::string>& values, Partition partition);
