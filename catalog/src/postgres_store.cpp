@@ -6,6 +6,11 @@
 
 #include <pqxx/pqxx>
 
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+
 #include "cairn/catalog/error.h"
 #include "sql_store.h"
 
@@ -16,6 +21,10 @@ using sql::DriverError;
 
 constexpr std::int64_t kMigrationLockKey = 0x636169726E6D6967;  // "cairnmig"
 constexpr auto kCheckoutTimeout = std::chrono::seconds(10);
+/// NOTIFY channel of policy changes; the payload is the new epoch.
+constexpr const char* kPolicyChannel = "cairn_policy";
+/// Pause before retrying after the LISTEN connection failed.
+constexpr auto kListenRetryDelay = std::chrono::milliseconds(50);
 
 /// `url` with any password replaced by "***" (user:password@ and password=... forms).
 std::string redact(const std::string& url) {
@@ -74,6 +83,11 @@ class PostgresDialect final : public sql::Dialect {
     return "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
            "applied_at BIGINT NOT NULL)";
   }
+  std::string notify_policy() const override {
+    return std::string("SELECT pg_notify('") + kPolicyChannel + "', ?)";
+  }
+  std::string audit_lock() const override { return "SELECT pg_advisory_xact_lock(?)"; }
+  std::string grant_identity() const override { return "(principal, md5(resource_key))"; }
 };
 
 std::string param_text(const sql::Value& v) {
@@ -102,6 +116,10 @@ class PostgresConnection final : public sql::Connection {
         tx_ = std::make_unique<pqxx::nontransaction>(*conn_);
       }
     });
+  }
+
+  void begin_snapshot() override {
+    guard([&] { tx_ = std::make_unique<pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>>(*conn_); });
   }
 
   void commit() override {
@@ -221,10 +239,19 @@ class PostgresConnection final : public sql::Connection {
   bool broken_ = false;
 };
 
+/// LISTENs on the policy channel (from construction) so that await_notification wakes on a change; the
+/// payload is not needed, as waiters re-read the epoch.
+class PolicyReceiver final : public pqxx::notification_receiver {
+ public:
+  explicit PolicyReceiver(pqxx::connection_base& conn) : pqxx::notification_receiver(conn, kPolicyChannel) {}
+  void operator()(const std::string& /*payload*/, int /*backend_pid*/) override {}
+};
+
 class PostgresStore final : public SqlStore {
  public:
   PostgresStore(const std::string& url, int pool_size)
       : SqlStore(std::make_unique<PostgresDialect>(), migrations::postgres_migrations()),
+        url_(url),
         pool_([url] { return std::make_unique<PostgresConnection>(url); }, pool_size, kCheckoutTimeout,
               "PostgreSQL") {
     auto lease = pool_.acquire();
@@ -252,13 +279,104 @@ class PostgresStore final : public SqlStore {
     }
   }
 
+  ~PostgresStore() override {
+    std::lock_guard<std::mutex> lock(wait_mutex_);
+    receiver_.reset();
+    listen_conn_.reset();
+  }
+
   std::string_view backend() const override { return "postgres"; }
+
+  // One waiting thread at a time (the listener) blocks in await_notification on a dedicated LISTEN
+  // connection; the others wait on wait_cv_ until it wakes, then re-check the epoch. The LISTEN is in place
+  // before the epoch is read, so a change committed after that read always produces a notification.
+  std::int64_t wait_policy_change(std::int64_t known_epoch, std::chrono::milliseconds timeout) override {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::unique_lock<std::mutex> lock(wait_mutex_);
+    while (true) {
+      if (listening_) {
+        const std::uint64_t generation = wake_generation_;
+        lock.unlock();
+        const std::int64_t epoch = policy_epoch();
+        if (epoch != known_epoch || std::chrono::steady_clock::now() >= deadline) return epoch;
+        lock.lock();
+        wait_cv_.wait_until(lock, deadline, [&] { return wake_generation_ != generation || !listening_; });
+        continue;
+      }
+      listening_ = true;
+      lock.unlock();
+      std::optional<std::int64_t> result;
+      try {
+        result = listen_once(known_epoch, deadline);
+      } catch (...) {
+        lock.lock();
+        finish_listening();
+        throw;
+      }
+      lock.lock();
+      finish_listening();
+      if (result) return *result;
+    }
+  }
 
  protected:
   sql::Pool::Lease acquire(bool /*write*/) override { return pool_.acquire(); }
 
  private:
+  /// The epoch when it differs from `known_epoch` or the deadline has passed; otherwise waits for one
+  /// notification (or the deadline) and returns nullopt. Called by the listener only, without wait_mutex_.
+  std::optional<std::int64_t> listen_once(std::int64_t known_epoch,
+                                          std::chrono::steady_clock::time_point deadline) {
+    bool listening = false;
+    try {
+      if (!listen_conn_ || !listen_conn_->is_open()) {
+        receiver_.reset();
+        listen_conn_ = std::make_unique<pqxx::connection>(url_);
+        receiver_ = std::make_unique<PolicyReceiver>(*listen_conn_);
+      }
+      listening = true;
+    } catch (const std::exception&) {
+      receiver_.reset();
+      listen_conn_.reset();
+    }
+    const std::int64_t epoch = policy_epoch();
+    const auto now = std::chrono::steady_clock::now();
+    if (epoch != known_epoch || now >= deadline) return epoch;
+    const auto remaining = std::chrono::duration_cast<std::chrono::microseconds>(deadline - now);
+    if (!listening) {
+      std::this_thread::sleep_for(std::min<std::chrono::microseconds>(remaining, kListenRetryDelay));
+      return std::nullopt;
+    }
+    try {
+      listen_conn_->await_notification(static_cast<long>(remaining.count() / 1000000),
+                                       static_cast<long>(remaining.count() % 1000000));
+    } catch (const std::exception&) {
+      // The connection broke: reconnect on the next round, after a pause so that an outage is not a busy
+      // loop.
+      receiver_.reset();
+      listen_conn_.reset();
+      std::this_thread::sleep_for(std::min<std::chrono::microseconds>(remaining, kListenRetryDelay));
+    }
+    return std::nullopt;
+  }
+
+  /// Hands the listener role back and wakes the other waiters. Requires wait_mutex_.
+  void finish_listening() {
+    listening_ = false;
+    ++wake_generation_;
+    wait_cv_.notify_all();
+  }
+
+  const std::string url_;
   sql::Pool pool_;
+
+  std::mutex wait_mutex_;
+  std::condition_variable wait_cv_;
+  bool listening_ = false;             ///< a thread is the listener; guarded by wait_mutex_
+  std::uint64_t wake_generation_ = 0;  ///< incremented whenever the listener returns; guarded by wait_mutex_
+  /// The LISTEN connection and its receiver: used by the listener thread only (listening_ hands them over).
+  std::unique_ptr<pqxx::connection> listen_conn_;
+  std::unique_ptr<PolicyReceiver> receiver_;
 };
 
 }  // namespace

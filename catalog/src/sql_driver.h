@@ -64,6 +64,9 @@ class Connection {
   virtual ~Connection() = default;
   /// Starts a transaction; `write` takes the write lock up front where the backend has one (SQLite).
   virtual void begin(bool write) = 0;
+  /// Starts a read-only transaction whose statements all see one snapshot of the store (SQLite: a deferred
+  /// read transaction in WAL mode; PostgreSQL: REPEATABLE READ READ ONLY).
+  virtual void begin_snapshot() = 0;
   virtual void commit() = 0;
   /// Rolls back the open transaction, if any; never throws.
   virtual void rollback() noexcept = 0;
@@ -89,6 +92,16 @@ class Dialect : public PartitionExpression::SqlDialect {
   virtual std::string keyset_scan_teardown() const = 0;
   /// DDL creating schema_migrations(version, name, applied_at) if it does not exist.
   virtual std::string schema_migrations_ddl() const = 0;
+  /// Statement with one `?` (the new epoch as text) announcing a policy change to other nodes when the
+  /// transaction commits (PostgreSQL: pg_notify on cairn_policy); "" where there is nothing to announce.
+  virtual std::string notify_policy() const = 0;
+  /// Statement with one `?` (a lock key) taking a lock held until the transaction ends, serialising audit
+  /// appenders; "" where write transactions are serialised anyway (SQLite).
+  virtual std::string audit_lock() const = 0;
+  /// The ON CONFLICT target naming a grant's identity (its principal and resource_key), e.g.
+  /// "(principal, resource_key)"; PostgreSQL indexes a digest of resource_key, which may exceed a btree
+  /// entry.
+  virtual std::string grant_identity() const = 0;
 
   /// Replaces each `?` in `sql` (which holds no string literals with `?`) by placeholder(first),
   /// placeholder(first+1)...

@@ -15,6 +15,7 @@
 
 #include "cairn/catalog/error.h"
 #include "cairn/catalog/model_json.h"
+#include "cairn/catalog/names.h"
 
 namespace cairn::catalog {
 
@@ -343,7 +344,7 @@ sql::Result SqlStore::exec(sql::Connection& conn, const std::string& sql, const 
 }
 
 template <class Fn>
-auto SqlStore::transact(bool write, Fn&& fn) {
+auto SqlStore::transact(bool write, Fn&& fn, bool snapshot) {
   // A lost connection is replaced at once (the pool may hold several that broke together, e.g. after a server
   // restart); a busy store is retried a few times with a short back-off.
   constexpr int kMaxLost = 16;
@@ -354,7 +355,11 @@ auto SqlStore::transact(bool write, Fn&& fn) {
     auto lease = acquire(write);
     sql::Connection& conn = *lease;
     try {
-      conn.begin(write);
+      if (snapshot) {
+        conn.begin_snapshot();
+      } else {
+        conn.begin(write);
+      }
       if constexpr (std::is_void_v<std::invoke_result_t<Fn&, sql::Connection&>>) {
         fn(conn);
         conn.commit();
@@ -484,9 +489,17 @@ Database SqlStore::update_database_impl(const std::string& name, const Database&
 
 void SqlStore::delete_database_impl(const std::string& name) {
   transact(true, [&](sql::Connection& c) {
-    if (exec(c, "DELETE FROM databases WHERE name = ?", {name}).affected == 0) {
-      throw_not_found("database '" + name + "' not found");
-    }
+    // Locking the row first makes a concurrent grant, filter or tag assignment naming the database either
+    // commit before (and be deleted here) or fail its foreign key check after.
+    auto r = exec(c, "SELECT id FROM databases WHERE name = ?" + dialect_->for_update(), {name});
+    if (r.rows.empty()) throw_not_found("database '" + name + "' not found");
+    const std::int64_t id = r.rows[0].integer(0);
+    std::int64_t governance = 0;
+    governance += exec(c, "DELETE FROM grants WHERE database_id = ?", {id}).affected;
+    governance += exec(c, "DELETE FROM data_cells_filters WHERE database_id = ?", {id}).affected;
+    governance += exec(c, "DELETE FROM tag_assignments WHERE database_id = ?", {id}).affected;
+    exec(c, "DELETE FROM databases WHERE id = ?", {id});
+    if (governance > 0) bump_policy_epoch(c);
   });
 }
 
@@ -514,6 +527,14 @@ std::int64_t table_id(sql::Connection& c, const sql::Dialect& d, const std::stri
 /// The JSON of a table's full state for table_versions.
 std::string table_json_text(const Table& t) {
   return dump(to_json(t));
+}
+
+/// Names of a table's columns and partition keys.
+std::set<std::string> column_names(const Table& t) {
+  std::set<std::string> out;
+  for (const auto& c : t.storage_descriptor.columns) out.insert(c.name);
+  for (const auto& c : t.partition_keys) out.insert(c.name);
+  return out;
 }
 
 }  // namespace
@@ -608,16 +629,38 @@ Table SqlStore::update_table_impl(const std::string& database, const Table& tabl
          out.view_expanded_text, out.update_time, out.version_id, id});
     exec(c, "INSERT INTO table_versions (table_id, version_id, update_time, table_json) VALUES (?, ?, ?, ?)",
          {id, out.version_id, out.update_time, table_json_text(out)});
+    // Tag assignments of columns the table no longer has go with them.
+    const std::set<std::string> columns = column_names(out);
+    std::int64_t removed = 0;
+    for (const auto& row :
+         exec(c, "SELECT DISTINCT column_name FROM tag_assignments WHERE table_id = ? AND column_name <> ''",
+              {id})
+             .rows) {
+      if (columns.contains(row.text(0))) continue;
+      removed +=
+          exec(c, "DELETE FROM tag_assignments WHERE table_id = ? AND column_name = ?", {id, row.text(0)})
+              .affected;
+    }
+    if (removed > 0) bump_policy_epoch(c);
     return out;
   });
 }
 
 void SqlStore::delete_table_impl(const std::string& database, const std::string& name) {
   transact(true, [&](sql::Connection& c) {
-    auto r = exec(
-        c, "DELETE FROM tables WHERE database_id = (SELECT id FROM databases WHERE name = ?) AND name = ?",
-        {database, name});
-    if (r.affected == 0) throw_not_found(table_label(database, name) + " not found");
+    auto r = exec(c,
+                  "SELECT id FROM tables WHERE database_id = (SELECT id FROM databases WHERE name = ?) AND "
+                  "name = ?" +
+                      dialect_->for_update(),
+                  {database, name});
+    if (r.rows.empty()) throw_not_found(table_label(database, name) + " not found");
+    const std::int64_t id = r.rows[0].integer(0);
+    std::int64_t governance = 0;
+    governance += exec(c, "DELETE FROM grants WHERE table_id = ?", {id}).affected;
+    governance += exec(c, "DELETE FROM data_cells_filters WHERE table_id = ?", {id}).affected;
+    governance += exec(c, "DELETE FROM tag_assignments WHERE table_id = ?", {id}).affected;
+    exec(c, "DELETE FROM tables WHERE id = ?", {id});
+    if (governance > 0) bump_policy_epoch(c);
   });
 }
 
@@ -891,6 +934,7 @@ Principal SqlStore::create_principal_impl(const Principal& principal) {
       throw Error(ErrorCode::AlreadyExists,
                   std::string(principal_kind_name(out.kind)) + " " + out.name + " already exists");
     }
+    bump_policy_epoch(c);
   });
   return out;
 }
@@ -926,10 +970,14 @@ Page<Principal> SqlStore::list_principals_impl(PrincipalKind kind, const PageReq
 
 void SqlStore::delete_principal_impl(PrincipalKind kind, const std::string& name) {
   transact(true, [&](sql::Connection& c) {
-    // Memberships and access keys go with the principal (ON DELETE CASCADE).
-    auto r = exec(c, "DELETE FROM principals WHERE kind = ? AND name = ?",
-                  {std::string(principal_kind_name(kind)), name});
-    if (r.affected == 0) throw_not_found(std::string(principal_kind_name(kind)) + " " + name + " not found");
+    const std::string k = principal_kind_name(kind);
+    auto r =
+        exec(c, "SELECT 1 FROM principals WHERE kind = ? AND name = ?" + dialect_->for_update(), {k, name});
+    if (r.rows.empty()) throw_not_found(k + " " + name + " not found");
+    // The principal's grants go explicitly; memberships and access keys by ON DELETE CASCADE.
+    exec(c, "DELETE FROM grants WHERE principal_kind = ? AND principal_name = ?", {k, name});
+    exec(c, "DELETE FROM principals WHERE kind = ? AND name = ?", {k, name});
+    bump_policy_epoch(c);
   });
 }
 
@@ -954,8 +1002,9 @@ void SqlStore::add_group_member_impl(const std::string& group, const std::string
   transact(true, [&](sql::Connection& c) {
     require_principal(c, *dialect_, PrincipalKind::Group, group);
     require_principal(c, *dialect_, PrincipalKind::User, user);
-    exec(c, "INSERT INTO group_members (group_name, user_name) VALUES (?, ?) ON CONFLICT DO NOTHING",
-         {group, user});
+    auto r = exec(c, "INSERT INTO group_members (group_name, user_name) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                  {group, user});
+    if (r.affected > 0) bump_policy_epoch(c);
   });
 }
 
@@ -967,6 +1016,7 @@ void SqlStore::remove_group_member_impl(const std::string& group, const std::str
              "AND user_name = ?",
              {group, user});
     if (r.affected == 0) throw_not_found("user " + user + " is not a member of group " + group);
+    bump_policy_epoch(c);
   });
 }
 
@@ -1057,6 +1107,939 @@ void SqlStore::delete_access_key(std::string_view access_key_id) {
   transact(true, [&](sql::Connection& c) {
     auto r = exec(c, "DELETE FROM access_keys WHERE access_key_id = ?", {std::string(access_key_id)});
     if (r.affected == 0) throw_not_found("access key " + std::string(access_key_id) + " not found");
+  });
+}
+
+// --- governance -------------------------------------------------------------------------------------------
+//
+// Concurrency: every governance write is one transaction that ends by incrementing the single policy_epoch
+// row (PostgreSQL: plus pg_notify, delivered on commit). Rows a write depends on are locked (FOR UPDATE) or
+// referenced by foreign keys, so a concurrent delete of what a record names either happens before the write
+// (which then fails with NotFound) or waits for it (and deletes the new record too).
+
+namespace {
+
+constexpr std::int64_t kAuditLockKey = 0x636169726E617564;  // "cairnaud"
+constexpr int kMaxAuditScan = 10000;
+constexpr int kMaxAuditPage = 1000;
+constexpr auto kEpochPollInterval = std::chrono::milliseconds(50);
+constexpr std::size_t kMaxAuditPrincipal = 256;  // indexed columns stay far below a btree entry's limit
+constexpr std::size_t kMaxAuditResource = 1024;
+
+/// Makes `text` storable in every backend before it is hashed: NUL bytes, and every non-ASCII byte of text
+/// that is not valid UTF-8, become '?'; then it is cut to `max` bytes at a character boundary.
+void storable(std::string& text, std::size_t max = std::string::npos) {
+  const bool utf8 = is_valid_utf8(text);
+  for (char& c : text) {
+    if (c == '\0' || (!utf8 && static_cast<unsigned char>(c) >= 0x80)) c = '?';
+  }
+  if (text.size() <= max) return;
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  text.resize(cut);
+}
+
+std::string strings_text(const std::vector<std::string>& items) {
+  return dump(json(items));
+}
+
+std::vector<std::string> strings_from(const std::string& text) {
+  const json j = parse_json(text);
+  std::vector<std::string> out;
+  for (const auto& v : j) out.push_back(v.get<std::string>());
+  return out;
+}
+
+std::string masks_text(const std::map<std::string, std::string>& masks) {
+  return dump(json(masks));
+}
+
+std::map<std::string, std::string> masks_from(const std::string& text) {
+  const json j = parse_json(text);
+  std::map<std::string, std::string> out;
+  for (const auto& [k, v] : j.items()) out.emplace(k, v.get<std::string>());
+  return out;
+}
+
+std::string tag_expression_text(const std::vector<TagCondition>& expression) {
+  json arr = json::array();
+  for (const auto& c : expression) arr.push_back({{"key", c.key}, {"values", c.values}});
+  return dump(arr);
+}
+
+std::vector<TagCondition> tag_expression_from(const std::string& text) {
+  const json j = parse_json(text);
+  std::vector<TagCondition> out;
+  for (const auto& c : j) {
+    TagCondition cond;
+    cond.key = c.at("key").get<std::string>();
+    cond.values = c.at("values").get<std::vector<std::string>>();
+    out.push_back(std::move(cond));
+  }
+  return out;
+}
+
+ResourceKind stored_kind(const std::string& text) {
+  try {
+    return parse_resource_kind(text, "kind");
+  } catch (const Error&) {
+    throw Error(ErrorCode::Internal, "store holds an unknown resource kind");
+  }
+}
+
+constexpr const char* kGrantCols =
+    "id, principal, kind, database_name, table_name, columns, column_wildcard, excluded_columns, location, "
+    "filter_name, tag_resource_type, tag_expression, column_masks, permissions, grantable, expires_at, "
+    "granted_by, create_time, update_time";
+
+Grant grant_from(const Row& r) {
+  Grant g;
+  g.id = r.integer(0);
+  g.principal = r.text(1);
+  g.kind = stored_kind(r.text(2));
+  g.database = r.text(3);
+  g.table = r.text(4);
+  g.columns = strings_from(r.text(5));
+  g.column_wildcard = r.integer(6) != 0;
+  g.excluded_columns = strings_from(r.text(7));
+  g.location = r.text(8);
+  g.filter_name = r.text(9);
+  g.tag_resource_type = r.text(10);
+  g.tag_expression = tag_expression_from(r.text(11));
+  g.column_masks = masks_from(r.text(12));
+  g.permissions = static_cast<PermissionSet>(r.integer(13));
+  g.grantable = static_cast<PermissionSet>(r.integer(14));
+  if (!r.is_null(15)) g.expires_at = r.integer(15);
+  g.granted_by = r.text(16);
+  g.create_time = r.integer(17);
+  g.update_time = r.integer(18);
+  return g;
+}
+
+constexpr const char* kFilterCols =
+    "database_name, table_name, name, row_filter, all_rows, columns, column_wildcard, excluded_columns, "
+    "column_masks, version_id, create_time, update_time";
+
+DataCellsFilter filter_from(const Row& r) {
+  DataCellsFilter f;
+  f.database = r.text(0);
+  f.table = r.text(1);
+  f.name = r.text(2);
+  f.row_filter = r.text(3);
+  f.all_rows = r.integer(4) != 0;
+  f.columns = strings_from(r.text(5));
+  f.column_wildcard = r.integer(6) != 0;
+  f.excluded_columns = strings_from(r.text(7));
+  f.column_masks = masks_from(r.text(8));
+  f.version_id = r.integer(9);
+  f.create_time = r.integer(10);
+  f.update_time = r.integer(11);
+  return f;
+}
+
+TagKey tag_key_from(const Row& r) {
+  TagKey t;
+  t.key = r.text(0);
+  t.values = strings_from(r.text(1));
+  t.create_time = r.integer(2);
+  return t;
+}
+
+constexpr const char* kAssignmentCols = "database_name, table_name, column_name, key, value";
+
+TagAssignment assignment_from(const Row& r) {
+  return TagAssignment{r.text(0), r.text(1), r.text(2), r.text(3), r.text(4)};
+}
+
+DataLocation location_from(const Row& r) {
+  return DataLocation{r.text(0), r.text(1), r.text(2), r.integer(3)};
+}
+
+constexpr const char* kAuditCols =
+    "seq, time, request_id, principal, action, resource, decision, deciding_ids, detail, prev_hash, hash";
+
+AuditEntry audit_from(const Row& r) {
+  AuditEntry e;
+  e.seq = r.integer(0);
+  e.time = r.integer(1);
+  e.request_id = r.text(2);
+  e.principal = r.text(3);
+  e.action = r.text(4);
+  e.resource = r.text(5);
+  e.decision = r.text(6);
+  e.deciding_ids = strings_from(r.text(7));
+  e.detail = r.text(8);
+  e.prev_hash = r.text(9);
+  e.hash = r.text(10);
+  return e;
+}
+
+std::int64_t flag(bool b) {
+  return b ? 1 : 0;
+}
+
+std::string filter_label(const std::string& database, const std::string& table, const std::string& name) {
+  return "data cells filter '" + name + "' on table '" + database + "." + table + "'";
+}
+
+std::string target_label(const TagAssignment& t) {
+  if (t.table.empty()) return "database '" + t.database + "'";
+  if (t.column.empty()) return table_label(t.database, t.table);
+  return "column '" + t.column + "' of " + table_label(t.database, t.table);
+}
+
+/// The page position of a listing keyed by an integer (ids, audit sequence numbers).
+std::int64_t token_integer(const std::string& token, const char* key) {
+  auto pos = read_token(token, key);
+  if (!pos) return 0;
+  if (!pos->is_number_integer()) throw_invalid("next_token", "the page token is malformed");
+  return pos->get<std::int64_t>();
+}
+
+/// The smallest string greater than every string starting with `prefix` (empty: there is none).
+std::string prefix_successor(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xFF) prefix.pop_back();
+  if (!prefix.empty()) prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
+  return prefix;
+}
+
+/// Rows of a TAG_POLICY grant (id, tag_expression) using `key` (and, when `values` is given, one of them):
+/// the first such grant id and value, or nullopt.
+std::optional<std::pair<std::int64_t, std::string>> tag_policy_use(sql::Connection& c, const sql::Dialect& d,
+                                                                   const std::string& key,
+                                                                   const std::vector<std::string>* values) {
+  auto r = c.exec(d.number("SELECT id, tag_expression FROM grants WHERE kind = ? ORDER BY id"),
+                  {std::string(resource_kind_name(ResourceKind::TagPolicy))});
+  for (const auto& row : r.rows) {
+    for (const auto& cond : tag_expression_from(row.text(1))) {
+      if (cond.key != key) continue;
+      if (values == nullptr) return std::make_pair(row.integer(0), std::string());
+      for (const auto& v : cond.values) {
+        if (std::binary_search(values->begin(), values->end(), v)) return std::make_pair(row.integer(0), v);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+/// The allowed values of tag key `key`, locking the key's row; nullopt when it does not exist.
+std::optional<std::vector<std::string>> lock_tag_key(sql::Connection& c, const sql::Dialect& d,
+                                                     const std::string& key) {
+  auto r = c.exec(d.number("SELECT vals FROM tag_keys WHERE key = ?" + d.for_update()), {key});
+  if (r.rows.empty()) return std::nullopt;
+  return strings_from(r.rows[0].text(0));
+}
+
+/// Splits a canonical principal id into (kind, name); EVERYONE has neither (NULLs).
+std::pair<sql::Value, sql::Value> principal_ref(const std::string& principal) {
+  if (principal == kEveryone) return {std::monostate{}, std::monostate{}};
+  const auto colon = principal.find(':');
+  return {principal.substr(0, colon), principal.substr(colon + 1)};
+}
+
+}  // namespace
+
+std::int64_t SqlStore::bump_policy_epoch(sql::Connection& conn) {
+  auto r = exec(conn, "UPDATE policy_epoch SET epoch = epoch + 1 WHERE id = 1 RETURNING epoch", {});
+  if (r.rows.empty()) throw Error(ErrorCode::Internal, "the store has no policy_epoch row");
+  const std::int64_t epoch = r.rows[0].integer(0);
+  const std::string notify = dialect_->notify_policy();
+  if (!notify.empty()) exec(conn, notify, {std::to_string(epoch)});
+  return epoch;
+}
+
+std::int64_t SqlStore::policy_epoch() {
+  return transact(false, [&](sql::Connection& c) {
+    auto r = exec(c, "SELECT epoch FROM policy_epoch WHERE id = 1", {});
+    if (r.rows.empty()) throw Error(ErrorCode::Internal, "the store has no policy_epoch row");
+    return r.rows[0].integer(0);
+  });
+}
+
+std::int64_t SqlStore::wait_policy_change(std::int64_t known_epoch, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    const std::int64_t epoch = policy_epoch();
+    const auto now = std::chrono::steady_clock::now();
+    if (epoch != known_epoch || now >= deadline) return epoch;
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(kEpochPollInterval, deadline - now));
+  }
+}
+
+PolicyData SqlStore::load_policy() {
+  return transact(
+      false,
+      [&](sql::Connection& c) {
+        PolicyData out;
+        out.epoch = exec(c, "SELECT epoch FROM policy_epoch WHERE id = 1", {}).rows.at(0).integer(0);
+        for (const auto& row :
+             exec(c, std::string("SELECT ") + kGrantCols + " FROM grants ORDER BY id", {}).rows)
+          out.grants.push_back(grant_from(row));
+        for (const auto& row : exec(c,
+                                    std::string("SELECT ") + kFilterCols +
+                                        " FROM data_cells_filters ORDER BY database_name, table_name, name",
+                                    {})
+                                   .rows)
+          out.filters.push_back(filter_from(row));
+        for (const auto& row : exec(c, "SELECT key, vals, create_time FROM tag_keys ORDER BY key", {}).rows)
+          out.tag_keys.push_back(tag_key_from(row));
+        for (const auto& row : exec(c,
+                                    std::string("SELECT ") + kAssignmentCols +
+                                        " FROM tag_assignments ORDER BY database_name, table_name, "
+                                        "column_name, key",
+                                    {})
+                                   .rows)
+          out.tag_assignments.push_back(assignment_from(row));
+        for (const auto& row :
+             exec(c, "SELECT uri, role_arn, registered_by, create_time FROM data_locations ORDER BY uri", {})
+                 .rows)
+          out.locations.push_back(location_from(row));
+        for (const auto& row :
+             exec(c, "SELECT name FROM principals WHERE kind = 'group' ORDER BY name", {}).rows)
+          out.group_members[row.text(0)];
+        for (const auto& row :
+             exec(c, "SELECT group_name, user_name FROM group_members ORDER BY group_name, user_name", {})
+                 .rows)
+          out.group_members[row.text(0)].push_back(row.text(1));
+        return out;
+      },
+      true);
+}
+
+// --- grants -----------------------------------------------------------------------------------------------
+
+Grant SqlStore::grant_permissions_impl(const Grant& grant) {
+  const std::string key = resource_key(grant);
+  const Timestamp now = now_millis();
+  return transact(true, [&](sql::Connection& c) {
+    const auto [principal_kind, principal_name] = principal_ref(grant.principal);
+    if (grant.principal != kEveryone) {
+      require_principal(c, *dialect_, kind_from(std::get<std::string>(principal_kind)),
+                        std::get<std::string>(principal_name));
+    }
+    sql::Value db_id;
+    sql::Value tbl_id;
+    sql::Value filter_id;
+    switch (grant.kind) {
+      case ResourceKind::Database:
+      case ResourceKind::TableWildcard:
+        db_id = database_id(c, *dialect_, grant.database);
+        break;
+      case ResourceKind::Table:
+      case ResourceKind::TableWithColumns: {
+        auto r = exec(c,
+                      "SELECT t.id, d.id FROM tables t JOIN databases d ON d.id = t.database_id "
+                      "WHERE d.name = ? AND t.name = ?",
+                      {grant.database, grant.table});
+        if (r.rows.empty()) throw_not_found(table_label(grant.database, grant.table) + " not found");
+        tbl_id = r.rows[0].integer(0);
+        db_id = r.rows[0].integer(1);
+        break;
+      }
+      case ResourceKind::DataCellsFilter: {
+        auto r = exec(c,
+                      "SELECT id, table_id, database_id FROM data_cells_filters WHERE database_name = ? AND "
+                      "table_name = ? AND name = ?",
+                      {grant.database, grant.table, grant.filter_name});
+        if (r.rows.empty()) {
+          throw_not_found(filter_label(grant.database, grant.table, grant.filter_name) + " not found");
+        }
+        filter_id = r.rows[0].integer(0);
+        tbl_id = r.rows[0].integer(1);
+        db_id = r.rows[0].integer(2);
+        break;
+      }
+      case ResourceKind::TagPolicy:
+        for (std::size_t i = 0; i < grant.tag_expression.size(); ++i) {
+          const TagCondition& cond = grant.tag_expression[i];
+          const std::string field = "grant.resource.tag_expression[" + std::to_string(i) + "]";
+          auto allowed = lock_tag_key(c, *dialect_, cond.key);
+          if (!allowed) throw_invalid(field + ".key", "tag key '" + cond.key + "' does not exist");
+          for (std::size_t j = 0; j < cond.values.size(); ++j) {
+            if (!std::binary_search(allowed->begin(), allowed->end(), cond.values[j])) {
+              throw_invalid(field + ".values[" + std::to_string(j) + "]",
+                            "'" + cond.values[j] + "' is not an allowed value of tag key '" + cond.key + "'");
+            }
+          }
+        }
+        break;
+      case ResourceKind::Catalog:
+      case ResourceKind::DataLocation:
+        break;
+    }
+    sql::Value expires;
+    if (grant.expires_at) expires = *grant.expires_at;
+    auto r = exec(
+        c,
+        "INSERT INTO grants (principal, principal_kind, principal_name, kind, resource_key, database_name, "
+        "table_name, database_id, table_id, filter_id, columns, column_wildcard, excluded_columns, location, "
+        "filter_name, tag_resource_type, tag_expression, column_masks, permissions, grantable, expires_at, "
+        "granted_by, create_time, update_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, "
+        "?, ?, ?, ?, ?) ON CONFLICT " +
+            dialect_->grant_identity() +
+            " DO UPDATE SET "
+            "permissions = grants.permissions | excluded.permissions, "
+            "grantable = grants.grantable | excluded.grantable, "
+            "expires_at = CASE WHEN grants.expires_at IS NULL OR excluded.expires_at IS NULL THEN NULL "
+            "WHEN grants.expires_at > excluded.expires_at THEN grants.expires_at ELSE excluded.expires_at "
+            "END, "
+            "granted_by = excluded.granted_by, update_time = excluded.update_time "
+            "WHERE grants.resource_key = excluded.resource_key RETURNING " +
+            std::string(kGrantCols),
+        {grant.principal,
+         principal_kind,
+         principal_name,
+         std::string(resource_kind_name(grant.kind)),
+         key,
+         grant.database,
+         grant.table,
+         db_id,
+         tbl_id,
+         filter_id,
+         strings_text(grant.columns),
+         flag(grant.column_wildcard),
+         strings_text(grant.excluded_columns),
+         grant.location,
+         grant.filter_name,
+         grant.tag_resource_type,
+         tag_expression_text(grant.tag_expression),
+         masks_text(grant.column_masks),
+         std::int64_t{grant.permissions},
+         std::int64_t{grant.grantable},
+         expires,
+         grant.granted_by,
+         now,
+         now});
+    if (r.rows.empty()) {
+      // Another resource of this principal has the same identity digest (PostgreSQL): never merge into it.
+      throw Error(ErrorCode::Internal,
+                  "cannot store the grant: its resource key collides with another grant's");
+    }
+    Grant out = grant_from(r.rows[0]);
+    bump_policy_epoch(c);
+    return out;
+  });
+}
+
+std::optional<Grant> SqlStore::revoke_permissions_impl(const Grant& grant) {
+  const std::string key = resource_key(grant);
+  return transact(true, [&](sql::Connection& c) -> std::optional<Grant> {
+    auto r = exec(c,
+                  std::string("SELECT ") + kGrantCols +
+                      " FROM grants WHERE principal = ? AND resource_key = ?" + dialect_->for_update(),
+                  {grant.principal, key});
+    if (r.rows.empty()) throw_not_found(grant.principal + " holds no grant on " + key);
+    Grant current = grant_from(r.rows[0]);
+    const PermissionSet revoke = grant.permissions;
+    const auto revoke_option = static_cast<PermissionSet>(grant.permissions | grant.grantable);
+    if ((current.permissions & revoke) == 0 && (current.grantable & revoke_option) == 0) {
+      throw_not_found(grant.principal + " holds none of the revoked permissions on " + key);
+    }
+    const auto permissions = static_cast<PermissionSet>(current.permissions & ~revoke);
+    const auto grantable = static_cast<PermissionSet>(current.grantable & ~revoke_option & permissions);
+    std::optional<Grant> out;
+    if (permissions == 0) {
+      exec(c, "DELETE FROM grants WHERE id = ?", {current.id});
+    } else {
+      current.permissions = permissions;
+      current.grantable = grantable;
+      current.update_time = std::max(now_millis(), current.create_time);
+      exec(c, "UPDATE grants SET permissions = ?, grantable = ?, update_time = ? WHERE id = ?",
+           {std::int64_t{permissions}, std::int64_t{grantable}, current.update_time, current.id});
+      out = std::move(current);
+    }
+    bump_policy_epoch(c);
+    return out;
+  });
+}
+
+std::optional<Grant> SqlStore::get_grant_impl(std::int64_t id) {
+  return transact(false, [&](sql::Connection& c) -> std::optional<Grant> {
+    auto r = exec(c, std::string("SELECT ") + kGrantCols + " FROM grants WHERE id = ?", {id});
+    if (r.rows.empty()) return std::nullopt;
+    return grant_from(r.rows[0]);
+  });
+}
+
+Page<Grant> SqlStore::list_grants_impl(const GrantQuery& query, const PageRequest& page) {
+  const std::int64_t after = token_integer(page.token, "i");
+  std::string text = std::string("SELECT ") + kGrantCols + " FROM grants WHERE id > ?";
+  Params params{after};
+  if (!query.principal.empty()) {
+    text += " AND principal = ?";
+    params.emplace_back(query.principal);
+  }
+  if (query.kind) {
+    text += " AND kind = ?";
+    params.emplace_back(std::string(resource_kind_name(*query.kind)));
+  }
+  if (!query.database.empty()) {
+    text += " AND database_name = ?";
+    params.emplace_back(query.database);
+  }
+  if (!query.table.empty()) {
+    text += " AND table_name = ?";
+    params.emplace_back(query.table);
+  }
+  text += " ORDER BY id LIMIT ?";
+  params.emplace_back(std::int64_t{page.limit} + 1);
+  return transact(false, [&](sql::Connection& c) {
+    auto r = exec(c, text, params);
+    Page<Grant> out;
+    for (const auto& row : r.rows) {
+      if (static_cast<int>(out.items.size()) == page.limit) {
+        out.next_token = make_token({{"i", out.items.back().id}});
+        break;
+      }
+      out.items.push_back(grant_from(row));
+    }
+    return out;
+  });
+}
+
+// --- data cells filters -----------------------------------------------------------------------------------
+
+DataCellsFilter SqlStore::create_data_cells_filter_impl(const DataCellsFilter& filter) {
+  DataCellsFilter out = filter;
+  out.version_id = 1;
+  out.create_time = now_millis();
+  out.update_time = out.create_time;
+  transact(true, [&](sql::Connection& c) {
+    auto t = exec(c,
+                  "SELECT t.id, d.id FROM tables t JOIN databases d ON d.id = t.database_id "
+                  "WHERE d.name = ? AND t.name = ?",
+                  {out.database, out.table});
+    if (t.rows.empty()) throw_not_found(table_label(out.database, out.table) + " not found");
+    auto r =
+        exec(c,
+             "INSERT INTO data_cells_filters (table_id, database_id, database_name, table_name, name, "
+             "row_filter, all_rows, columns, column_wildcard, excluded_columns, column_masks, version_id, "
+             "create_time, update_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+             "ON CONFLICT (database_name, table_name, name) DO NOTHING RETURNING id",
+             {t.rows[0].integer(0), t.rows[0].integer(1), out.database, out.table, out.name, out.row_filter,
+              flag(out.all_rows), strings_text(out.columns), flag(out.column_wildcard),
+              strings_text(out.excluded_columns), masks_text(out.column_masks), out.version_id,
+              out.create_time, out.update_time});
+    if (r.rows.empty()) {
+      throw Error(ErrorCode::AlreadyExists,
+                  filter_label(out.database, out.table, out.name) + " already exists");
+    }
+    bump_policy_epoch(c);
+  });
+  return out;
+}
+
+DataCellsFilter SqlStore::update_data_cells_filter_impl(const DataCellsFilter& filter,
+                                                        std::optional<std::int64_t> expected_version) {
+  return transact(true, [&](sql::Connection& c) {
+    auto r = exec(c,
+                  "SELECT id, version_id, create_time FROM data_cells_filters WHERE database_name = ? AND "
+                  "table_name = ? AND name = ?" +
+                      dialect_->for_update(),
+                  {filter.database, filter.table, filter.name});
+    const std::string label = filter_label(filter.database, filter.table, filter.name);
+    if (r.rows.empty()) throw_not_found(label + " not found");
+    const std::int64_t current = r.rows[0].integer(1);
+    if (expected_version && *expected_version != current) {
+      throw Error(ErrorCode::VersionConflict,
+                  label + " is at version " + std::to_string(current) + ", not the expected version " +
+                      std::to_string(*expected_version),
+                  "version_id");
+    }
+    DataCellsFilter out = filter;
+    out.version_id = current + 1;
+    out.create_time = r.rows[0].integer(2);
+    out.update_time = std::max(now_millis(), out.create_time);
+    exec(c,
+         "UPDATE data_cells_filters SET row_filter = ?, all_rows = ?, columns = ?, column_wildcard = ?, "
+         "excluded_columns = ?, column_masks = ?, version_id = ?, update_time = ? WHERE id = ?",
+         {out.row_filter, flag(out.all_rows), strings_text(out.columns), flag(out.column_wildcard),
+          strings_text(out.excluded_columns), masks_text(out.column_masks), out.version_id, out.update_time,
+          r.rows[0].integer(0)});
+    bump_policy_epoch(c);
+    return out;
+  });
+}
+
+std::optional<DataCellsFilter> SqlStore::get_data_cells_filter_impl(const std::string& database,
+                                                                    const std::string& table,
+                                                                    const std::string& name) {
+  return transact(false, [&](sql::Connection& c) -> std::optional<DataCellsFilter> {
+    auto r = exec(c,
+                  std::string("SELECT ") + kFilterCols +
+                      " FROM data_cells_filters WHERE database_name = ? AND table_name = ? AND name = ?",
+                  {database, table, name});
+    if (r.rows.empty()) return std::nullopt;
+    return filter_from(r.rows[0]);
+  });
+}
+
+Page<DataCellsFilter> SqlStore::list_data_cells_filters_impl(const std::string& database,
+                                                             const std::string& table,
+                                                             const PageRequest& page) {
+  std::array<std::string, 3> after;
+  if (auto pos = read_token(page.token, "f")) {
+    if (!pos->is_array() || pos->size() != 3 || !(*pos)[0].is_string() || !(*pos)[1].is_string() ||
+        !(*pos)[2].is_string()) {
+      throw_invalid("next_token", "the page token is malformed");
+    }
+    for (std::size_t i = 0; i < 3; ++i) after[i] = (*pos)[i].get<std::string>();
+  }
+  return transact(false, [&](sql::Connection& c) {
+    std::string text = std::string("SELECT ") + kFilterCols +
+                       " FROM data_cells_filters WHERE (database_name, table_name, name) > (?, ?, ?)";
+    Params params{after[0], after[1], after[2]};
+    if (!database.empty()) {
+      database_id(c, *dialect_, database);
+      text += " AND database_name = ?";
+      params.emplace_back(database);
+    }
+    if (!table.empty()) {
+      table_id(c, *dialect_, database, table);
+      text += " AND table_name = ?";
+      params.emplace_back(table);
+    }
+    text += " ORDER BY database_name, table_name, name LIMIT ?";
+    params.emplace_back(std::int64_t{page.limit} + 1);
+    auto r = exec(c, text, params);
+    Page<DataCellsFilter> out;
+    for (const auto& row : r.rows) {
+      if (static_cast<int>(out.items.size()) == page.limit) {
+        const auto& last = out.items.back();
+        out.next_token = make_token({{"f", {last.database, last.table, last.name}}});
+        break;
+      }
+      out.items.push_back(filter_from(row));
+    }
+    return out;
+  });
+}
+
+void SqlStore::delete_data_cells_filter_impl(const std::string& database, const std::string& table,
+                                             const std::string& name) {
+  transact(true, [&](sql::Connection& c) {
+    auto r =
+        exec(c,
+             "SELECT id FROM data_cells_filters WHERE database_name = ? AND table_name = ? AND name = ?" +
+                 dialect_->for_update(),
+             {database, table, name});
+    if (r.rows.empty()) throw_not_found(filter_label(database, table, name) + " not found");
+    const std::int64_t id = r.rows[0].integer(0);
+    exec(c, "DELETE FROM grants WHERE filter_id = ?", {id});
+    exec(c, "DELETE FROM data_cells_filters WHERE id = ?", {id});
+    bump_policy_epoch(c);
+  });
+}
+
+// --- LF-Tags ----------------------------------------------------------------------------------------------
+
+TagKey SqlStore::create_tag_key_impl(const TagKey& tag) {
+  TagKey out = tag;
+  out.create_time = now_millis();
+  transact(true, [&](sql::Connection& c) {
+    auto r =
+        exec(c,
+             "INSERT INTO tag_keys (key, vals, create_time) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING "
+             "RETURNING key",
+             {out.key, strings_text(out.values), out.create_time});
+    if (r.rows.empty()) throw Error(ErrorCode::AlreadyExists, "tag key '" + out.key + "' already exists");
+    bump_policy_epoch(c);
+  });
+  return out;
+}
+
+TagKey SqlStore::update_tag_key_impl(const std::string& key, const std::vector<std::string>& add,
+                                     const std::vector<std::string>& remove) {
+  return transact(true, [&](sql::Connection& c) {
+    auto r =
+        exec(c, "SELECT key, vals, create_time FROM tag_keys WHERE key = ?" + dialect_->for_update(), {key});
+    if (r.rows.empty()) throw_not_found("tag key '" + key + "' not found");
+    TagKey out = tag_key_from(r.rows[0]);
+    std::set<std::string> values(out.values.begin(), out.values.end());
+    for (const auto& v : remove) {
+      if (!values.contains(v)) throw_invalid("remove", "'" + v + "' is not a value of tag key '" + key + "'");
+    }
+    if (!remove.empty()) {
+      std::string text =
+          "SELECT " + std::string(kAssignmentCols) + " FROM tag_assignments WHERE key = ? AND value IN (";
+      Params params{key};
+      for (std::size_t i = 0; i < remove.size(); ++i) {
+        text += i == 0 ? "?" : ", ?";
+        params.emplace_back(remove[i]);
+      }
+      text += ") ORDER BY database_name, table_name, column_name LIMIT 1";
+      auto used = exec(c, text, params);
+      if (!used.rows.empty()) {
+        const TagAssignment a = assignment_from(used.rows[0]);
+        throw Error(ErrorCode::FailedPrecondition, "value '" + a.value + "' of tag key '" + key +
+                                                       "' is assigned to " + target_label(a) +
+                                                       "; unassign it first");
+      }
+      if (auto grant = tag_policy_use(c, *dialect_, key, &remove)) {
+        throw Error(ErrorCode::FailedPrecondition, "value '" + grant->second + "' of tag key '" + key +
+                                                       "' is used by tag policy grant " +
+                                                       std::to_string(grant->first) + "; revoke it first");
+      }
+    }
+    for (const auto& v : remove) values.erase(v);
+    values.insert(add.begin(), add.end());
+    if (values.empty()) throw_invalid("remove", "a tag key keeps at least one value");
+    if (values.size() > 1000) throw_invalid("add", "a tag key has at most 1000 values");
+    out.values.assign(values.begin(), values.end());
+    exec(c, "UPDATE tag_keys SET vals = ? WHERE key = ?", {strings_text(out.values), key});
+    bump_policy_epoch(c);
+    return out;
+  });
+}
+
+std::optional<TagKey> SqlStore::get_tag_key_impl(const std::string& key) {
+  return transact(false, [&](sql::Connection& c) -> std::optional<TagKey> {
+    auto r = exec(c, "SELECT key, vals, create_time FROM tag_keys WHERE key = ?", {key});
+    if (r.rows.empty()) return std::nullopt;
+    return tag_key_from(r.rows[0]);
+  });
+}
+
+std::vector<TagKey> SqlStore::list_tag_keys_impl() {
+  return transact(false, [&](sql::Connection& c) {
+    std::vector<TagKey> out;
+    for (const auto& row : exec(c, "SELECT key, vals, create_time FROM tag_keys ORDER BY key", {}).rows)
+      out.push_back(tag_key_from(row));
+    return out;
+  });
+}
+
+void SqlStore::delete_tag_key_impl(const std::string& key) {
+  transact(true, [&](sql::Connection& c) {
+    if (!lock_tag_key(c, *dialect_, key)) throw_not_found("tag key '" + key + "' not found");
+    if (auto grant = tag_policy_use(c, *dialect_, key, nullptr)) {
+      throw Error(ErrorCode::FailedPrecondition, "tag key '" + key + "' is used by tag policy grant " +
+                                                     std::to_string(grant->first) + "; revoke it first");
+    }
+    exec(c, "DELETE FROM tag_assignments WHERE key = ?", {key});
+    exec(c, "DELETE FROM tag_keys WHERE key = ?", {key});
+    bump_policy_epoch(c);
+  });
+}
+
+void SqlStore::assign_tags_impl(const TagAssignment& target, const std::map<std::string, std::string>& tags) {
+  transact(true, [&](sql::Connection& c) {
+    const std::int64_t db_id = database_id(c, *dialect_, target.database);
+    sql::Value tbl_id;
+    if (!target.table.empty()) {
+      // Locked so that a concurrent update_table cannot drop the column between this check and the insert.
+      auto r = exec(
+          c,
+          "SELECT id, partition_keys, storage_descriptor FROM tables WHERE database_id = ? AND name = ?" +
+              dialect_->for_update(),
+          {db_id, target.table});
+      if (r.rows.empty()) throw_not_found(table_label(target.database, target.table) + " not found");
+      tbl_id = r.rows[0].integer(0);
+      if (!target.column.empty()) {
+        Table t;
+        t.partition_keys = columns_from_json(parse_json(r.rows[0].text(1)), "partition_keys");
+        t.storage_descriptor =
+            storage_descriptor_from_json(parse_json(r.rows[0].text(2)), "storage_descriptor");
+        if (!column_names(t).contains(target.column)) throw_not_found(target_label(target) + " not found");
+      }
+    }
+    for (const auto& [key, value] : tags) {
+      auto allowed = lock_tag_key(c, *dialect_, key);
+      if (!allowed) throw_invalid("tags." + key, "tag key '" + key + "' does not exist");
+      if (!std::binary_search(allowed->begin(), allowed->end(), value)) {
+        throw_invalid("tags." + key, "'" + value + "' is not an allowed value of tag key '" + key + "'");
+      }
+      exec(c,
+           "INSERT INTO tag_assignments (database_id, table_id, database_name, table_name, column_name, key, "
+           "value) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (database_name, table_name, column_name, key) "
+           "DO UPDATE SET value = excluded.value, database_id = excluded.database_id, "
+           "table_id = excluded.table_id",
+           {db_id, tbl_id, target.database, target.table, target.column, key, value});
+    }
+    bump_policy_epoch(c);
+  });
+}
+
+void SqlStore::unassign_tags_impl(const TagAssignment& target, const std::vector<std::string>& keys) {
+  transact(true, [&](sql::Connection& c) {
+    for (const auto& key : keys) {
+      auto r =
+          exec(c,
+               "DELETE FROM tag_assignments WHERE database_name = ? AND table_name = ? AND column_name = ? "
+               "AND key = ?",
+               {target.database, target.table, target.column, key});
+      if (r.affected == 0)
+        throw_not_found("tag key '" + key + "' is not assigned to " + target_label(target));
+    }
+    bump_policy_epoch(c);
+  });
+}
+
+std::vector<TagAssignment> SqlStore::list_tag_assignments_impl(const std::string& database,
+                                                               const std::string& table) {
+  return transact(false, [&](sql::Connection& c) {
+    database_id(c, *dialect_, database);
+    std::string text =
+        std::string("SELECT ") + kAssignmentCols + " FROM tag_assignments WHERE database_name = ?";
+    Params params{database};
+    if (!table.empty()) {
+      table_id(c, *dialect_, database, table);
+      text += " AND table_name = ?";
+      params.emplace_back(table);
+    }
+    text += " ORDER BY database_name, table_name, column_name, key";
+    std::vector<TagAssignment> out;
+    for (const auto& row : exec(c, text, params).rows) out.push_back(assignment_from(row));
+    return out;
+  });
+}
+
+// --- data locations ---------------------------------------------------------------------------------------
+
+DataLocation SqlStore::register_location_impl(const DataLocation& location) {
+  DataLocation out = location;
+  out.create_time = now_millis();
+  transact(true, [&](sql::Connection& c) {
+    auto r =
+        exec(c,
+             "INSERT INTO data_locations (uri, role_arn, registered_by, create_time) VALUES (?, ?, ?, ?) "
+             "ON CONFLICT (uri) DO NOTHING RETURNING uri",
+             {out.uri, out.role_arn, out.registered_by, out.create_time});
+    if (r.rows.empty())
+      throw Error(ErrorCode::AlreadyExists, "location " + out.uri + " is already registered");
+    bump_policy_epoch(c);
+  });
+  return out;
+}
+
+void SqlStore::deregister_location_impl(const std::string& uri) {
+  transact(true, [&](sql::Connection& c) {
+    if (exec(c, "DELETE FROM data_locations WHERE uri = ?", {uri}).affected == 0) {
+      throw_not_found("location " + uri + " is not registered");
+    }
+    bump_policy_epoch(c);
+  });
+}
+
+std::vector<DataLocation> SqlStore::list_locations_impl() {
+  return transact(false, [&](sql::Connection& c) {
+    std::vector<DataLocation> out;
+    for (const auto& row :
+         exec(c, "SELECT uri, role_arn, registered_by, create_time FROM data_locations ORDER BY uri", {})
+             .rows)
+      out.push_back(location_from(row));
+    return out;
+  });
+}
+
+// --- audit log --------------------------------------------------------------------------------------------
+
+void SqlStore::append_audit(std::vector<AuditEntry>& entries, const AuditHasher& hasher) {
+  if (entries.empty()) return;
+  const Timestamp now = now_millis();
+  transact(true, [&](sql::Connection& c) {
+    const std::string lock = dialect_->audit_lock();
+    if (!lock.empty()) exec(c, lock, {kAuditLockKey});
+    auto last = exec(c, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", {});
+    std::int64_t seq = last.rows.empty() ? 0 : last.rows[0].integer(0);
+    std::string prev = last.rows.empty() ? std::string() : last.rows[0].text(1);
+    for (auto& e : entries) {
+      for (std::string* field : {&e.request_id, &e.action, &e.decision, &e.detail}) storable(*field);
+      for (std::string& id : e.deciding_ids) storable(id);
+      storable(e.principal, kMaxAuditPrincipal);
+      storable(e.resource, kMaxAuditResource);
+      e.seq = ++seq;
+      if (e.time == 0) e.time = now;
+      e.prev_hash = prev;
+      e.hash = hasher(e);
+      prev = e.hash;
+    }
+    for (std::size_t start = 0; start < entries.size(); start += kChunk) {
+      const std::size_t end = std::min(entries.size(), start + kChunk);
+      std::string text = std::string("INSERT INTO audit_log (") + kAuditCols + ") VALUES ";
+      Params params;
+      params.reserve((end - start) * 11);
+      for (std::size_t i = start; i < end; ++i) {
+        const AuditEntry& e = entries[i];
+        text += i == start ? "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        params.insert(params.end(),
+                      {e.seq, e.time, e.request_id, e.principal, e.action, e.resource, e.decision,
+                       strings_text(e.deciding_ids), e.detail, e.prev_hash, e.hash});
+      }
+      exec(c, text, params);
+    }
+  });
+}
+
+Page<AuditEntry> SqlStore::query_audit(const AuditQuery& query, const PageRequest& page) {
+  const int limit = std::clamp(page.limit, 1, kMaxAuditPage);
+  const std::int64_t after = token_integer(page.token, "s");
+  std::string text = std::string("SELECT ") + kAuditCols + " FROM audit_log WHERE seq > ?";
+  Params params{after};
+  if (!query.principal.empty()) {
+    text += " AND principal = ?";
+    params.emplace_back(query.principal);
+  }
+  if (!query.resource_prefix.empty()) {
+    // A resource path and everything below it ("table/crm" matches "table/crm" and "table/crm/orders" but
+    // not "table/crm2"); a prefix ending in '/' matches whatever starts with it.
+    const std::string& p = query.resource_prefix;
+    const std::string below = p.back() == '/' ? p : p + "/";
+    const std::string end = prefix_successor(below);
+    text += " AND (resource = ? OR (resource >= ?";
+    params.emplace_back(p);
+    params.emplace_back(below);
+    if (!end.empty()) {
+      text += " AND resource < ?";
+      params.emplace_back(end);
+    }
+    text += "))";
+  }
+  if (!query.action.empty()) {
+    text += " AND action = ?";
+    params.emplace_back(query.action);
+  }
+  if (!query.decision.empty()) {
+    text += " AND decision = ?";
+    params.emplace_back(query.decision);
+  }
+  if (query.from) {
+    text += " AND time >= ?";
+    params.emplace_back(*query.from);
+  }
+  if (query.to) {
+    text += " AND time < ?";
+    params.emplace_back(*query.to);
+  }
+  text += " ORDER BY seq LIMIT ?";
+  params.emplace_back(std::int64_t{limit} + 1);
+  return transact(false, [&](sql::Connection& c) {
+    auto r = exec(c, text, params);
+    Page<AuditEntry> out;
+    for (const auto& row : r.rows) {
+      if (static_cast<int>(out.items.size()) == limit) {
+        out.next_token = make_token({{"s", out.items.back().seq}});
+        break;
+      }
+      out.items.push_back(audit_from(row));
+    }
+    return out;
+  });
+}
+
+std::vector<AuditEntry> SqlStore::scan_audit(std::int64_t after_seq, int limit) {
+  if (limit < 1) throw_invalid("limit", "the scan limit is 1 or more");
+  limit = std::min(limit, kMaxAuditScan);
+  return transact(false, [&](sql::Connection& c) {
+    std::vector<AuditEntry> out;
+    for (const auto& row :
+         exec(c, std::string("SELECT ") + kAuditCols + " FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?",
+              {after_seq, std::int64_t{limit}})
+             .rows)
+      out.push_back(audit_from(row));
+    return out;
   });
 }
 

@@ -3,6 +3,8 @@
 // SqlStore: the catalog's SQL written once over the driver abstraction of sql_driver.h. SqliteStore and
 // PostgresStore derive from it and supply connections, a dialect and their migrations.
 
+#include <chrono>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -28,6 +30,15 @@ class SqlStore : public Store {
   std::optional<AccessKey> get_access_key(std::string_view access_key_id) override;
   void set_access_key_status(std::string_view access_key_id, AccessKeyStatus status) override;
   void delete_access_key(std::string_view access_key_id) override;
+
+  // Governance (policy.h).
+  std::int64_t policy_epoch() override;
+  /// Polls policy_epoch every 50 ms (PostgresStore overrides it with LISTEN).
+  std::int64_t wait_policy_change(std::int64_t known_epoch, std::chrono::milliseconds timeout) override;
+  PolicyData load_policy() override;
+  void append_audit(std::vector<AuditEntry>& entries, const AuditHasher& hasher) override;
+  Page<AuditEntry> query_audit(const AuditQuery& query, const PageRequest& page) override;
+  std::vector<AuditEntry> scan_audit(std::int64_t after_seq, int limit) override;
 
  protected:
   SqlStore(std::unique_ptr<sql::Dialect> dialect, std::span<const migrations::Migration> migrations);
@@ -80,11 +91,44 @@ class SqlStore : public Store {
   void create_access_key_impl(const AccessKey& key) override;
   std::vector<AccessKey> list_access_keys_impl(PrincipalKind owner_kind, const std::string& owner) override;
 
+  Grant grant_permissions_impl(const Grant& grant) override;
+  std::optional<Grant> revoke_permissions_impl(const Grant& grant) override;
+  std::optional<Grant> get_grant_impl(std::int64_t id) override;
+  Page<Grant> list_grants_impl(const GrantQuery& query, const PageRequest& page) override;
+  DataCellsFilter create_data_cells_filter_impl(const DataCellsFilter& filter) override;
+  DataCellsFilter update_data_cells_filter_impl(const DataCellsFilter& filter,
+                                                std::optional<std::int64_t> expected_version) override;
+  std::optional<DataCellsFilter> get_data_cells_filter_impl(const std::string& database,
+                                                            const std::string& table,
+                                                            const std::string& name) override;
+  Page<DataCellsFilter> list_data_cells_filters_impl(const std::string& database, const std::string& table,
+                                                     const PageRequest& page) override;
+  void delete_data_cells_filter_impl(const std::string& database, const std::string& table,
+                                     const std::string& name) override;
+  TagKey create_tag_key_impl(const TagKey& tag) override;
+  TagKey update_tag_key_impl(const std::string& key, const std::vector<std::string>& add,
+                             const std::vector<std::string>& remove) override;
+  std::optional<TagKey> get_tag_key_impl(const std::string& key) override;
+  std::vector<TagKey> list_tag_keys_impl() override;
+  void delete_tag_key_impl(const std::string& key) override;
+  void assign_tags_impl(const TagAssignment& target, const std::map<std::string, std::string>& tags) override;
+  void unassign_tags_impl(const TagAssignment& target, const std::vector<std::string>& keys) override;
+  std::vector<TagAssignment> list_tag_assignments_impl(const std::string& database,
+                                                       const std::string& table) override;
+  DataLocation register_location_impl(const DataLocation& location) override;
+  void deregister_location_impl(const std::string& uri) override;
+  std::vector<DataLocation> list_locations_impl() override;
+
  private:
   /// Runs `fn(Connection&)` in one transaction on a leased connection, retrying on a lost connection or a
-  /// busy store; driver errors become cairn::Error.
+  /// busy store; driver errors become cairn::Error. `snapshot`: a read-only transaction in which every
+  /// statement sees the same snapshot (Connection::begin_snapshot).
   template <class Fn>
-  auto transact(bool write, Fn&& fn);
+  auto transact(bool write, Fn&& fn, bool snapshot = false);
+
+  /// Increments the policy epoch inside the open write transaction on `conn` and announces it (Dialect::
+  /// notify_policy) on commit; returns the new epoch.
+  std::int64_t bump_policy_epoch(sql::Connection& conn);
 
   /// Runs `sql` (with `?` placeholders) on `conn`.
   sql::Result exec(sql::Connection& conn, const std::string& sql, const sql::Params& params) const;

@@ -65,6 +65,10 @@ class SqliteDialect final : public sql::Dialect {
     return "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
            "applied_at INTEGER NOT NULL)";
   }
+  // One process writes at a time and other nodes cannot share the file: nothing to announce or lock.
+  std::string notify_policy() const override { return ""; }
+  std::string audit_lock() const override { return ""; }
+  std::string grant_identity() const override { return "(principal, resource_key)"; }
 };
 
 class SqliteConnection final : public sql::Connection {
@@ -107,6 +111,9 @@ class SqliteConnection final : public sql::Connection {
   ~SqliteConnection() override { close(); }
 
   void begin(bool write) override { exec_script(write ? "BEGIN IMMEDIATE" : "BEGIN"); }
+
+  // A deferred transaction reads one WAL snapshot from its first statement to its end.
+  void begin_snapshot() override { exec_script("BEGIN"); }
 
   void commit() override { exec_script("COMMIT"); }
 

@@ -4,6 +4,7 @@
 
 #include "cairn/catalog/error.h"
 #include "cairn/catalog/names.h"
+#include "cairn/catalog/policy.h"
 #include "cairn/catalog/validation.h"
 #include "sql_store.h"
 
@@ -321,6 +322,194 @@ std::unique_ptr<Store> open_store(const std::string& data_dir, const std::string
     return open_postgres_store(database_url, pool_size);
   }
   throw_invalid("database_url", "expected a postgresql:// URL (or none for the embedded SQLite store)");
+}
+
+// --- governance -------------------------------------------------------------------------------------------
+
+namespace {
+
+/// Normalises the target of a tag assignment (database; table; column, which needs a table).
+TagAssignment tag_target(const TagAssignment& target) {
+  TagAssignment out;
+  out.database = normalize_entity_name("target.database", target.database, "database name");
+  if (!target.table.empty()) out.table = normalize_entity_name("target.table", target.table, "table name");
+  if (!target.column.empty()) {
+    if (out.table.empty()) throw_invalid("target.table", "a column target needs its table");
+    out.column = normalize_column_name("target.column", target.column);
+  }
+  return out;
+}
+
+/// Normalises a list of tag values (`field`[i]), sorted and unique.
+std::vector<std::string> tag_values(const std::vector<std::string>& values, const std::string& field) {
+  std::vector<std::string> out;
+  out.reserve(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    out.push_back(normalize_tag_value(values[i], field + "[" + std::to_string(i) + "]"));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+}  // namespace
+
+Grant Store::grant_permissions(Grant grant) {
+  normalize_grant(grant, "grant");
+  return grant_permissions_impl(grant);
+}
+
+std::optional<Grant> Store::revoke_permissions(Grant grant) {
+  // A revoke may name grant options alone, so grantable need not be within permissions: validate the union.
+  const PermissionSet permissions = grant.permissions;
+  grant.permissions = static_cast<PermissionSet>(grant.permissions | grant.grantable);
+  grant.expires_at.reset();
+  grant.granted_by.clear();
+  normalize_grant(grant, "grant");
+  grant.permissions = permissions;
+  return revoke_permissions_impl(grant);
+}
+
+std::optional<Grant> Store::get_grant(std::int64_t id) {
+  if (id <= 0) return std::nullopt;
+  return get_grant_impl(id);
+}
+
+Page<Grant> Store::list_grants(const GrantQuery& query, const PageRequest& page) {
+  GrantQuery q;
+  if (!query.principal.empty()) q.principal = normalize_principal_id(query.principal, "principal");
+  q.kind = query.kind;
+  if (!query.database.empty())
+    q.database = normalize_entity_name("database", query.database, "database name");
+  if (!query.table.empty()) {
+    if (q.database.empty()) throw_invalid("table", "a table filter needs its database");
+    q.table = normalize_entity_name("table", query.table, "table name");
+  }
+  return list_grants_impl(q, clamp(page));
+}
+
+DataCellsFilter Store::create_data_cells_filter(DataCellsFilter filter) {
+  normalize_data_cells_filter(filter, "filter");
+  return create_data_cells_filter_impl(filter);
+}
+
+DataCellsFilter Store::update_data_cells_filter(DataCellsFilter filter,
+                                                std::optional<std::int64_t> expected_version) {
+  normalize_data_cells_filter(filter, "filter");
+  if (expected_version && *expected_version < 1) throw_invalid("version_id", "a version id is 1 or more");
+  return update_data_cells_filter_impl(filter, expected_version);
+}
+
+std::optional<DataCellsFilter> Store::get_data_cells_filter(std::string_view database, std::string_view table,
+                                                            std::string_view name) {
+  validate_filter_name(name, "name");
+  return get_data_cells_filter_impl(db_name(database), table_name(table), std::string(name));
+}
+
+Page<DataCellsFilter> Store::list_data_cells_filters(std::string_view database, std::string_view table,
+                                                     const PageRequest& page) {
+  std::string db;
+  std::string tn;
+  if (!database.empty()) db = db_name(database);
+  if (!table.empty()) {
+    if (db.empty()) throw_invalid("table_name", "a table filter needs its database");
+    tn = table_name(table);
+  }
+  return list_data_cells_filters_impl(db, tn, clamp(page));
+}
+
+void Store::delete_data_cells_filter(std::string_view database, std::string_view table,
+                                     std::string_view name) {
+  validate_filter_name(name, "name");
+  delete_data_cells_filter_impl(db_name(database), table_name(table), std::string(name));
+}
+
+TagKey Store::create_tag_key(TagKey tag) {
+  normalize_tag_key(tag, "tag");
+  return create_tag_key_impl(tag);
+}
+
+TagKey Store::update_tag_key(std::string_view key, const std::vector<std::string>& add,
+                             const std::vector<std::string>& remove) {
+  const std::string k = normalize_tag_key_name(key, "key");
+  const auto added = tag_values(add, "add");
+  const auto removed = tag_values(remove, "remove");
+  for (std::size_t i = 0; i < remove.size(); ++i) {
+    const std::string v = normalize_tag_value(remove[i], "remove[" + std::to_string(i) + "]");
+    if (std::binary_search(added.begin(), added.end(), v)) {
+      throw_invalid("remove[" + std::to_string(i) + "]", "value '" + v + "' is both added and removed");
+    }
+  }
+  if (added.empty() && removed.empty()) throw_invalid("add", "nothing to add or remove");
+  return update_tag_key_impl(k, added, removed);
+}
+
+std::optional<TagKey> Store::get_tag_key(std::string_view key) {
+  return get_tag_key_impl(normalize_tag_key_name(key, "key"));
+}
+
+std::vector<TagKey> Store::list_tag_keys() {
+  return list_tag_keys_impl();
+}
+
+void Store::delete_tag_key(std::string_view key) {
+  delete_tag_key_impl(normalize_tag_key_name(key, "key"));
+}
+
+void Store::assign_tags(const TagAssignment& target, const std::map<std::string, std::string>& tags) {
+  const TagAssignment t = tag_target(target);
+  if (tags.empty()) throw_invalid("tags", "no tags to assign");
+  std::map<std::string, std::string> normalized;
+  for (const auto& [key, value] : tags) {
+    const std::string k = normalize_tag_key_name(key, "tags." + key);
+    std::string v = normalize_tag_value(value, "tags." + k);
+    if (!normalized.emplace(k, std::move(v)).second) {
+      throw_invalid("tags." + k, "tag key '" + k + "' is given twice");
+    }
+  }
+  assign_tags_impl(t, normalized);
+}
+
+void Store::unassign_tags(const TagAssignment& target, const std::vector<std::string>& keys) {
+  const TagAssignment t = tag_target(target);
+  if (keys.empty()) throw_invalid("keys", "no tag keys to remove");
+  std::vector<std::string> normalized;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    normalized.push_back(normalize_tag_key_name(keys[i], "keys[" + std::to_string(i) + "]"));
+  }
+  std::sort(normalized.begin(), normalized.end());
+  normalized.erase(std::unique(normalized.begin(), normalized.end()), normalized.end());
+  unassign_tags_impl(t, normalized);
+}
+
+std::vector<TagAssignment> Store::list_tag_assignments(std::string_view database, std::string_view table) {
+  const std::string db = db_name(database);
+  const std::string tn = table.empty() ? std::string() : table_name(table);
+  return list_tag_assignments_impl(db, tn);
+}
+
+DataLocation Store::register_location(DataLocation location) {
+  location.uri = normalize_location_uri(location.uri, "location.uri");
+  if (location.role_arn.size() > 2048)
+    throw_invalid("location.role_arn", "a role ARN is at most 2048 characters");
+  if (!is_valid_utf8(location.role_arn)) throw_invalid("location.role_arn", "a role ARN is valid UTF-8");
+  for (char c : location.role_arn) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x21 || u == 0x7f)
+      throw_invalid("location.role_arn", "a role ARN has no spaces or control characters");
+  }
+  if (!location.registered_by.empty()) {
+    location.registered_by = normalize_principal_id(location.registered_by, "location.registered_by");
+  }
+  return register_location_impl(location);
+}
+
+void Store::deregister_location(std::string_view uri) {
+  deregister_location_impl(normalize_location_uri(uri, "uri"));
+}
+
+std::vector<DataLocation> Store::list_locations() {
+  return list_locations_impl();
 }
 
 }  // namespace cairn::catalog

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,6 +12,7 @@
 
 #include "cairn/catalog/model.h"
 #include "cairn/catalog/partition_expr.h"
+#include "cairn/catalog/policy.h"
 
 namespace cairn::catalog {
 
@@ -125,6 +128,91 @@ class Store {
   /// NotFound when the key does not exist.
   virtual void delete_access_key(std::string_view access_key_id) = 0;
 
+  // --- governance (policy.h) ---------------------------------------------------------------------
+  // Every write below, and every change to principals and group memberships, increments the policy epoch in
+  // the same transaction (PostgreSQL: and sends NOTIFY cairn_policy, '<epoch>'). Deleting a database, table
+  // or principal also deletes the grants, data cells filters and tag assignments that name it; an update of
+  // a table deletes the tag assignments of columns it no longer has.
+
+  /// The current policy epoch (0 on a new store).
+  virtual std::int64_t policy_epoch() = 0;
+  /// Waits up to `timeout` until the policy epoch differs from `known_epoch` (PostgreSQL: LISTEN on
+  /// cairn_policy, so changes made by other nodes wake it at once; SQLite: polls); returns the current epoch.
+  /// Thread-safe; several threads may wait.
+  virtual std::int64_t wait_policy_change(std::int64_t known_epoch, std::chrono::milliseconds timeout) = 0;
+  /// Every governance record and group membership, read in one transaction.
+  virtual PolicyData load_policy() = 0;
+
+  /// Normalises `grant` (normalize_grant), checks that what it names exists (database, table, data cells
+  /// filter: NotFound; tag keys/values of a TagPolicy: InvalidArgument naming the key or value), then merges
+  /// it into the stored grant with the same principal and resource_key (permission and grantable bits are
+  /// ORed; expiry becomes the later of the two, none counting as never; granted_by is replaced) or inserts
+  /// it. Returns the grant as stored.
+  Grant grant_permissions(Grant grant);
+  /// Removes the permission and grantable bits of `grant` from the stored grant with the same principal and
+  /// resource_key (revoking a permission also revokes its grant option; `grantable` alone revokes only the
+  /// grant option). Deletes the grant when no permission remains and returns nullopt, else the remainder.
+  /// NotFound when no such grant holds any of those bits.
+  std::optional<Grant> revoke_permissions(Grant grant);
+  std::optional<Grant> get_grant(std::int64_t id);
+  /// Grants matching `query`, ordered by id.
+  Page<Grant> list_grants(const GrantQuery& query, const PageRequest& page);
+
+  /// The table must exist (NotFound); AlreadyExists when the name is taken on that table. version_id = 1.
+  DataCellsFilter create_data_cells_filter(DataCellsFilter filter);
+  /// Replaces row filter, columns and masks; VersionConflict (nothing changed) when `expected_version` is
+  /// given and differs. version_id + 1.
+  DataCellsFilter update_data_cells_filter(DataCellsFilter filter,
+                                           std::optional<std::int64_t> expected_version);
+  std::optional<DataCellsFilter> get_data_cells_filter(std::string_view database, std::string_view table,
+                                                       std::string_view name);
+  /// Filters of one table, of one database (`table` empty) or all (both empty), ordered by database, table,
+  /// name.
+  Page<DataCellsFilter> list_data_cells_filters(std::string_view database, std::string_view table,
+                                                const PageRequest& page);
+  /// Deletes the filter and the grants on it. NotFound when missing.
+  void delete_data_cells_filter(std::string_view database, std::string_view table, std::string_view name);
+
+  /// AlreadyExists when the key exists.
+  TagKey create_tag_key(TagKey tag);
+  /// Adds and removes allowed values. Removing a value that is assigned somewhere or used by a tag policy
+  /// grant is Error(FailedPrecondition) naming where; NotFound when the key does not exist.
+  TagKey update_tag_key(std::string_view key, const std::vector<std::string>& add,
+                        const std::vector<std::string>& remove);
+  std::optional<TagKey> get_tag_key(std::string_view key);
+  std::vector<TagKey> list_tag_keys();
+  /// Deletes the key and its assignments. FailedPrecondition when a tag policy grant uses it (naming the
+  /// grant id); NotFound when missing.
+  void delete_tag_key(std::string_view key);
+  /// Sets `tags` (key -> value) on the target (database; table when target.table is set; column when
+  /// target.column is set too — a column or partition key of the table). An existing explicit value of the
+  /// same key at that level is replaced. NotFound for a missing database/table/column; InvalidArgument
+  /// ("tags.<key>") for an unknown key or a value the key does not allow.
+  void assign_tags(const TagAssignment& target, const std::map<std::string, std::string>& tags);
+  /// Removes explicit assignments of `keys` at the target's level; NotFound when one is not assigned there
+  /// (then nothing is removed).
+  void unassign_tags(const TagAssignment& target, const std::vector<std::string>& keys);
+  /// Explicit assignments on the database and on everything in it (`table` empty), or on one table and its
+  /// columns; ordered by database, table, column, key.
+  std::vector<TagAssignment> list_tag_assignments(std::string_view database, std::string_view table);
+
+  /// AlreadyExists when the normalised URI is registered.
+  DataLocation register_location(DataLocation location);
+  /// NotFound when not registered.
+  void deregister_location(std::string_view uri);
+  std::vector<DataLocation> list_locations();
+
+  /// Computes an entry's hash from its fields and its prev_hash (authz/audit.h defines the canonical form).
+  using AuditHasher = std::function<std::string(const AuditEntry&)>;
+  /// Appends `entries` in order in one transaction, serialised with every other appender on the store
+  /// (PostgreSQL: a transaction-level advisory lock): assigns seq (previous last + 1, …), prev_hash (the
+  /// previous entry's hash) and hash = hasher(entry), and writes them back into `entries`.
+  virtual void append_audit(std::vector<AuditEntry>& entries, const AuditHasher& hasher) = 0;
+  /// Entries matching `query` in seq order.
+  virtual Page<AuditEntry> query_audit(const AuditQuery& query, const PageRequest& page) = 0;
+  /// Up to `limit` entries with seq > after_seq, in seq order (for verification).
+  virtual std::vector<AuditEntry> scan_audit(std::int64_t after_seq, int limit) = 0;
+
  protected:
   // Backends implement these; arguments are already normalised and validated.
   virtual Database create_database_impl(const Database& db) = 0;
@@ -166,6 +254,37 @@ class Store {
   virtual void create_access_key_impl(const AccessKey& key) = 0;
   virtual std::vector<AccessKey> list_access_keys_impl(PrincipalKind owner_kind,
                                                        const std::string& owner) = 0;
+
+  // Governance: arguments already normalised by the public methods.
+  virtual Grant grant_permissions_impl(const Grant& grant) = 0;
+  virtual std::optional<Grant> revoke_permissions_impl(const Grant& grant) = 0;
+  virtual std::optional<Grant> get_grant_impl(std::int64_t id) = 0;
+  virtual Page<Grant> list_grants_impl(const GrantQuery& query, const PageRequest& page) = 0;
+  virtual DataCellsFilter create_data_cells_filter_impl(const DataCellsFilter& filter) = 0;
+  virtual DataCellsFilter update_data_cells_filter_impl(const DataCellsFilter& filter,
+                                                        std::optional<std::int64_t> expected_version) = 0;
+  virtual std::optional<DataCellsFilter> get_data_cells_filter_impl(const std::string& database,
+                                                                    const std::string& table,
+                                                                    const std::string& name) = 0;
+  virtual Page<DataCellsFilter> list_data_cells_filters_impl(const std::string& database,
+                                                             const std::string& table,
+                                                             const PageRequest& page) = 0;
+  virtual void delete_data_cells_filter_impl(const std::string& database, const std::string& table,
+                                             const std::string& name) = 0;
+  virtual TagKey create_tag_key_impl(const TagKey& tag) = 0;
+  virtual TagKey update_tag_key_impl(const std::string& key, const std::vector<std::string>& add,
+                                     const std::vector<std::string>& remove) = 0;
+  virtual std::optional<TagKey> get_tag_key_impl(const std::string& key) = 0;
+  virtual std::vector<TagKey> list_tag_keys_impl() = 0;
+  virtual void delete_tag_key_impl(const std::string& key) = 0;
+  virtual void assign_tags_impl(const TagAssignment& target,
+                                const std::map<std::string, std::string>& tags) = 0;
+  virtual void unassign_tags_impl(const TagAssignment& target, const std::vector<std::string>& keys) = 0;
+  virtual std::vector<TagAssignment> list_tag_assignments_impl(const std::string& database,
+                                                               const std::string& table) = 0;
+  virtual DataLocation register_location_impl(const DataLocation& location) = 0;
+  virtual void deregister_location_impl(const std::string& uri) = 0;
+  virtual std::vector<DataLocation> list_locations_impl() = 0;
 };
 
 /// Opens (creating if needed) and migrates a store. An empty `database_url` means SQLite at
