@@ -63,6 +63,30 @@ const char* action_name(Action action) {
       return "ManageAccessKeys";
     case Action::DescribeAccessKeys:
       return "DescribeAccessKeys";
+    case Action::DescribeGrants:
+      return "DescribeGrants";
+    case Action::ManageTagKeys:
+      return "ManageTagKeys";
+    case Action::DescribeTagKeys:
+      return "DescribeTagKeys";
+    case Action::AssignTags:
+      return "AssignTags";
+    case Action::CreateFilter:
+      return "CreateFilter";
+    case Action::DescribeFilter:
+      return "DescribeFilter";
+    case Action::AlterFilter:
+      return "AlterFilter";
+    case Action::DropFilter:
+      return "DropFilter";
+    case Action::ManageLocations:
+      return "ManageLocations";
+    case Action::DescribeLocations:
+      return "DescribeLocations";
+    case Action::ReadAudit:
+      return "ReadAudit";
+    case Action::Explain:
+      return "Explain";
   }
   return "Unknown";
 }
@@ -70,6 +94,16 @@ const char* action_name(Action action) {
 void Authorizer::require(const Caller& caller, Action action, const Resource& resource) const {
   Decision decision = decide(caller, action, resource);
   if (!decision.allowed) throw Error(ErrorCode::AccessDenied, std::move(decision.reason));
+}
+
+Decision Authorizer::decide_grant(const Caller& caller, const catalog::Grant& grant) const {
+  Decision decision;
+  decision.allowed = caller.is_admin;
+  decision.reason = caller.is_admin ? who(caller) + " is an administrator"
+                                    : who(caller) + " may not grant on " + catalog::resource_key(grant) +
+                                          " (only administrators may)";
+  decision.deciding_ids = {caller.is_admin ? "admin" : "admin-only"};
+  return decision;
 }
 
 Decision AdminOnlyAuthorizer::decide(const Caller& caller, Action action, const Resource& resource) const {

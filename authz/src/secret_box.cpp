@@ -151,3 +151,11 @@ std::string SecretBox::open(std::string_view sealed) const {
 }
 
 }  // namespace cairn::authz
+
+namespace cairn::authz {
+
+std::string SecretBox::derive_key(std::string_view purpose) const {
+  return detail::hmac_sha256(key_, purpose);
+}
+
+}  // namespace cairn::authz

@@ -43,7 +43,7 @@ TEST(AdminOnlyAuthorizer, AdminMayDoEverything) {
   const AdminOnlyAuthorizer authz;
   const Caller admin = make_caller(PrincipalKind::User, "admin", true);
   for (Action a : kAllActions) {
-    const Decision d = authz.decide(admin, a, Resource{"sales", "orders", ""});
+    const Decision d = authz.decide(admin, a, Resource{"sales", "orders", "", {}, {}});
     EXPECT_TRUE(d.allowed) << action_name(a);
     EXPECT_EQ(d.deciding_ids, std::vector<std::string>{"admin"});
     EXPECT_NO_THROW(authz.require(admin, a, Resource{}));
@@ -53,9 +53,9 @@ TEST(AdminOnlyAuthorizer, AdminMayDoEverything) {
 TEST(AdminOnlyAuthorizer, OthersAreDeniedWithAReason) {
   const AdminOnlyAuthorizer authz;
   const Caller alice = make_caller(PrincipalKind::User, "alice");
-  for (Action a : kAllActions) EXPECT_FALSE(authz.is_granted(alice, a, Resource{"sales", "", ""}));
+  for (Action a : kAllActions) EXPECT_FALSE(authz.is_granted(alice, a, Resource{"sales", "", "", {}, {}}));
 
-  const Decision d = authz.decide(alice, Action::CreateDatabase, Resource{"sales", "", ""});
+  const Decision d = authz.decide(alice, Action::CreateDatabase, Resource{"sales", "", "", {}, {}});
   EXPECT_FALSE(d.allowed);
   EXPECT_EQ(d.reason,
             "user/alice is not allowed to CreateDatabase on database 'sales' (only administrators may, until "
@@ -63,14 +63,14 @@ TEST(AdminOnlyAuthorizer, OthersAreDeniedWithAReason) {
             "exist)");
   EXPECT_FALSE(d.deciding_ids.empty());
 
-  EXPECT_NE(authz.decide(alice, Action::DescribeTable, Resource{"sales", "orders", ""})
+  EXPECT_NE(authz.decide(alice, Action::DescribeTable, Resource{"sales", "orders", "", {}, {}})
                 .reason.find("table 'sales.orders'"),
             std::string::npos);
   EXPECT_NE(authz.decide(alice, Action::ListDatabases, Resource{}).reason.find("the catalog"),
             std::string::npos);
 
   try {
-    authz.require(alice, Action::DropTable, Resource{"sales", "orders", ""});
+    authz.require(alice, Action::DropTable, Resource{"sales", "orders", "", {}, {}});
     FAIL() << "require did not throw";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::AccessDenied);
@@ -81,8 +81,8 @@ TEST(AdminOnlyAuthorizer, OthersAreDeniedWithAReason) {
 TEST(AdminOnlyAuthorizer, CallerMayDescribeItselfAndManageItsOwnKeys) {
   const AdminOnlyAuthorizer authz;
   const Caller alice = make_caller(PrincipalKind::User, "alice");
-  const Resource self{"", "", alice.arn};
-  const Resource bob{"", "", "arn:aws:iam::000000000000:user/bob"};
+  const Resource self{"", "", alice.arn, {}, {}};
+  const Resource bob{"", "", "arn:aws:iam::000000000000:user/bob", {}, {}};
   for (Action a : {Action::DescribePrincipals, Action::DescribeAccessKeys, Action::ManageAccessKeys}) {
     const Decision d = authz.decide(alice, a, self);
     EXPECT_TRUE(d.allowed) << action_name(a);
@@ -92,8 +92,8 @@ TEST(AdminOnlyAuthorizer, CallerMayDescribeItselfAndManageItsOwnKeys) {
   EXPECT_FALSE(authz.is_granted(alice, Action::ManagePrincipals, self));
 
   const Caller etl = make_caller(PrincipalKind::Role, "etl");
-  EXPECT_TRUE(authz.is_granted(etl, Action::ManageAccessKeys, Resource{"", "", etl.arn}));
-  EXPECT_NE(authz.decide(etl, Action::ListTables, Resource{"sales", "", ""}).reason.find("role/etl"),
+  EXPECT_TRUE(authz.is_granted(etl, Action::ManageAccessKeys, Resource{"", "", etl.arn, {}, {}}));
+  EXPECT_NE(authz.decide(etl, Action::ListTables, Resource{"sales", "", "", {}, {}}).reason.find("role/etl"),
             std::string::npos);
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cairn/authz/identity.h"
+#include "cairn/catalog/policy.h"
 
 namespace cairn::authz {
 
@@ -32,6 +33,19 @@ enum class Action {
   DescribePrincipals,
   ManageAccessKeys,
   DescribeAccessKeys,
+  // governance
+  DescribeGrants,   ///< list/get grants (resource: what they are on; filtered per item)
+  ManageTagKeys,    ///< create/update/delete LF-Tag keys
+  DescribeTagKeys,  ///< list/get LF-Tag keys
+  AssignTags,       ///< assign/unassign tags on a database, table or column
+  CreateFilter,     ///< create a data cells filter on a table
+  DescribeFilter,   ///< see a data cells filter (resource.filter set)
+  AlterFilter,      ///< update a data cells filter
+  DropFilter,       ///< delete a data cells filter
+  ManageLocations,  ///< register/deregister data locations
+  DescribeLocations,
+  ReadAudit,  ///< query and verify the audit log
+  Explain,    ///< explain a principal's access (resource.principal: whose)
 };
 
 const char* action_name(Action action);
@@ -41,6 +55,8 @@ struct Resource {
   std::string database;
   std::string table;
   std::string principal;  ///< for identity actions: the target principal's ARN
+  std::string filter;     ///< for filter actions: the data cells filter's name (with database and table)
+  std::string location;   ///< for CreateTable/AlterTable: the table's storage location, if any
 };
 
 /// An authorization result that says who decided.
@@ -58,7 +74,12 @@ class Authorizer {
 
   /// Throwing twin of decide(): Error(AccessDenied) with the reason when denied.
   void require(const Caller& caller, Action action, const Resource& resource) const;
-  bool is_granted(const Caller& caller, Action action, const Resource& resource) const {
+  /// May `caller` grant or revoke `grant` (already normalised)? Administrators may; others need the grant
+  /// option for every permission of it on its resource (docs/authorization.md). The default allows
+  /// administrators only.
+  virtual Decision decide_grant(const Caller& caller, const catalog::Grant& grant) const;
+  /// decide(…).allowed; implementations may answer faster without building the reason.
+  virtual bool is_granted(const Caller& caller, Action action, const Resource& resource) const {
     return decide(caller, action, resource).allowed;
   }
 };

@@ -35,6 +35,7 @@ struct Caller {
   std::vector<std::string> groups;  ///< group names the user belongs to
   std::string access_key_id;
   bool is_admin = false;
+  std::string request_id;  ///< set by the server for the audit log
 };
 
 /// A fresh access key id (20 upper-case alphanumerics starting "AKIA" for users, "AROA" for roles — AWS's

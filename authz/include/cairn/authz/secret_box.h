@@ -17,6 +17,9 @@ class SecretBox {
   std::string seal(std::string_view plaintext) const;
   /// Throws Error(Internal) when the sealed text was altered or sealed under another key.
   std::string open(std::string_view sealed) const;
+  /// A 32-byte key for one purpose (HMAC-SHA256 of `purpose` under the master key), e.g. for signing query
+  /// authorization ids; the master key itself is never used twice.
+  std::string derive_key(std::string_view purpose) const;
 
  private:
   std::string key_;

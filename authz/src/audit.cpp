@@ -1,0 +1,262 @@
+#include "cairn/authz/audit.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <string_view>
+#include <utility>
+
+#include "cairn/catalog/error.h"
+#include "crypto_util.h"
+
+namespace cairn::authz {
+namespace {
+
+/// Appends `<byte length>:<bytes>` to `out`.
+void put_field(std::string& out, std::string_view value) {
+  out += std::to_string(value.size());
+  out += ':';
+  out.append(value.data(), value.size());
+}
+
+std::string join_ids(const std::vector<std::string>& ids) {
+  std::string out;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) out += ',';
+    out += ids[i];
+  }
+  return out;
+}
+
+/// First retry delay after a failed append, and the longest one.
+constexpr std::chrono::milliseconds kFirstBackoff{50};
+constexpr std::chrono::milliseconds kMaxBackoff{5000};
+/// How long a stopping writer keeps retrying a failing store before it gives up on the queued entries.
+constexpr std::chrono::seconds kStopRetryBudget{30};
+/// How often flush() repeats its wake-up of the writer while it waits.
+constexpr std::chrono::milliseconds kFlushNudge{10};
+/// Entries read per page by verify_audit.
+constexpr int kVerifyPage = 10000;
+
+}  // namespace
+
+std::string audit_canonical_form(const catalog::AuditEntry& entry) {
+  std::string out;
+  out.reserve(128 + entry.request_id.size() + entry.principal.size() + entry.action.size() +
+              entry.resource.size() + entry.detail.size() + entry.prev_hash.size());
+  put_field(out, std::to_string(entry.seq));
+  put_field(out, std::to_string(entry.time));
+  put_field(out, entry.request_id);
+  put_field(out, entry.principal);
+  put_field(out, entry.action);
+  put_field(out, entry.resource);
+  put_field(out, entry.decision);
+  put_field(out, join_ids(entry.deciding_ids));
+  put_field(out, entry.detail);
+  put_field(out, entry.prev_hash);
+  return out;
+}
+
+std::string audit_hash(const catalog::AuditEntry& entry) {
+  return detail::hex_encode(detail::sha256_raw(audit_canonical_form(entry)));
+}
+
+AuditVerification verify_audit(catalog::Store& store,
+                               const std::optional<std::pair<std::int64_t, std::string>>& expected_head) {
+  AuditVerification result;
+  std::int64_t expected_seq = 1;
+  std::string previous_hash;
+  bool head_seen = false;
+  auto fail = [&](std::int64_t seq, std::string problem) {
+    result.ok = false;
+    result.first_bad_seq = seq;
+    result.problem = std::move(problem);
+  };
+  std::int64_t after = 0;
+  while (result.ok) {
+    std::vector<catalog::AuditEntry> page = store.scan_audit(after, kVerifyPage);
+    for (const catalog::AuditEntry& entry : page) {
+      if (entry.seq != expected_seq) {
+        if (entry.seq > expected_seq) {
+          fail(entry.seq, "gap: entries " + std::to_string(expected_seq) + ".." +
+                              std::to_string(entry.seq - 1) + " missing");
+        } else {
+          fail(entry.seq, "sequence: expected entry " + std::to_string(expected_seq) + ", found entry " +
+                              std::to_string(entry.seq));
+        }
+        break;
+      }
+      if (entry.prev_hash != previous_hash) {
+        fail(entry.seq, entry.seq == 1 ? std::string("prev_hash of the first entry is not empty")
+                                       : "prev_hash does not match entry " + std::to_string(entry.seq - 1));
+        break;
+      }
+      if (audit_hash(entry) != entry.hash) {
+        fail(entry.seq, "hash mismatch: entry was altered");
+        break;
+      }
+      if (expected_head && entry.seq == expected_head->first) {
+        head_seen = true;
+        if (entry.hash != expected_head->second) {
+          fail(entry.seq, "expected head " + std::to_string(expected_head->first) + ":" +
+                              expected_head->second + " does not match entry " + std::to_string(entry.seq) +
+                              " (hash " + entry.hash + ")");
+          break;
+        }
+      }
+      ++result.entries;
+      result.last_seq = entry.seq;
+      result.head_hash = entry.hash;
+      previous_hash = entry.hash;
+      ++expected_seq;
+    }
+    if (page.size() < static_cast<std::size_t>(kVerifyPage)) break;
+    after = page.back().seq;
+  }
+  if (result.ok && expected_head && !head_seen) {
+    if (expected_head->first < 1) {
+      fail(expected_head->first,
+           "expected head " + std::to_string(expected_head->first) + " is not a sequence");
+    } else {
+      fail(result.last_seq + 1, "truncated: the log ends at entry " + std::to_string(result.last_seq) +
+                                    " but the expected head is entry " +
+                                    std::to_string(expected_head->first));
+    }
+  }
+  return result;
+}
+
+AuditLog::AuditLog(catalog::Store& store, Options options) : store_(store), options_(options) {
+  options_.batch_size = std::max<std::size_t>(options_.batch_size, 1);
+  options_.max_queue = std::max(options_.max_queue, options_.batch_size);
+  thread_ = std::thread([this] { run(); });
+}
+
+AuditLog::~AuditLog() {
+  stop();
+}
+
+void AuditLog::record(catalog::AuditEntry entry) {
+  if (entry.time == 0) entry.time = catalog::now_millis();
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!stopped_ && queue_.size() >= options_.max_queue) {
+    wake_.notify_all();
+    drained_.wait(lock, [this] { return stopped_ || queue_.size() < options_.max_queue; });
+  }
+  if (stopped_) {
+    ++enqueued_;
+    lock.unlock();
+    std::vector<catalog::AuditEntry> batch;
+    batch.push_back(std::move(entry));
+    write_batch(batch);
+    lock.lock();
+    written_ += static_cast<std::int64_t>(batch.size());
+    drained_.notify_all();
+    return;
+  }
+  queue_.push_back(std::move(entry));
+  ++enqueued_;
+  if (queue_.size() >= options_.batch_size) wake_.notify_all();
+}
+
+void AuditLog::flush() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  const std::int64_t target = enqueued_;
+  while (written_ < target) {
+    // The writer may be appending (or not yet waiting) when we notify, so the wake-up is repeated until the
+    // entries are in; it signals drained_ after every batch.
+    wake_.notify_all();
+    drained_.wait_for(lock, kFlushNudge);
+  }
+}
+
+void AuditLog::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::int64_t AuditLog::written() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return written_;
+}
+
+std::size_t AuditLog::queued() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return queue_.size();
+}
+
+void AuditLog::run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    if (!stopping_ && queue_.size() < options_.batch_size) {
+      // Woken early by a full batch, flush() or stop(); otherwise appends what is queued every interval.
+      wake_.wait_for(lock, options_.flush_interval);
+    }
+    if (queue_.empty()) {
+      if (stopping_) {
+        // Under the lock that record() takes: entries recorded from now on are written synchronously.
+        stopped_ = true;
+        drained_.notify_all();
+        return;
+      }
+      continue;
+    }
+    const std::size_t n = std::min(queue_.size(), options_.batch_size);
+    std::vector<catalog::AuditEntry> batch(
+        std::make_move_iterator(queue_.begin()),
+        std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    // The batch stays counted as pending (written_ < enqueued_) until it is in the store, so flush() waits
+    // for it; record()'s back-pressure counts only what is still queued.
+    lock.unlock();
+    write_batch(batch);
+    lock.lock();
+    written_ += static_cast<std::int64_t>(batch.size());
+    drained_.notify_all();
+  }
+}
+
+void AuditLog::write_batch(std::vector<catalog::AuditEntry>& batch) {
+  auto backoff = kFirstBackoff;
+  std::optional<std::chrono::steady_clock::time_point> give_up_at;
+  for (int attempt = 1;; ++attempt) {
+    for (catalog::AuditEntry& entry : batch) {
+      entry.seq = 0;
+      entry.prev_hash.clear();
+      entry.hash.clear();
+    }
+    try {
+      store_.append_audit(batch, audit_hash);
+      if (attempt > 1)
+        spdlog::info("audit log: appended {} entries after {} attempts", batch.size(), attempt);
+      return;
+    } catch (const std::exception& e) {
+      spdlog::warn("audit log: appending {} entries failed (attempt {}): {}; retrying in {} ms", batch.size(),
+                   attempt, e.what(), backoff.count());
+    }
+    bool stopping = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping = stopping_;
+    }
+    if (stopping) {
+      const auto now = std::chrono::steady_clock::now();
+      if (!give_up_at) give_up_at = now + kStopRetryBudget;
+      if (now >= *give_up_at) {
+        spdlog::error("audit log: the store kept failing during shutdown; {} entries could not be written",
+                      batch.size());
+        return;
+      }
+    }
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, kMaxBackoff);
+  }
+}
+
+}  // namespace cairn::authz
