@@ -12,11 +12,14 @@
 #include "cairn/api/metrics.h"
 #include "cairn/api/native_api.h"
 #include "cairn/api/service.h"
+#include "cairn/authz/audit.h"
 #include "cairn/authz/authorizer.h"
 #include "cairn/authz/identity.h"
+#include "cairn/authz/policy_engine.h"
 #include "cairn/authz/secret_box.h"
 #include "cairn/catalog/names.h"
 #include "cairn/catalog/store.h"
+#include "lakeformation_api.h"
 
 namespace cairn::api {
 
@@ -68,7 +71,8 @@ struct Application::Impl {
   std::unique_ptr<catalog::Store> store;
   std::unique_ptr<authz::SecretBox> secrets;
   std::unique_ptr<authz::Authenticator> authenticator;
-  authz::AdminOnlyAuthorizer authorizer;
+  std::unique_ptr<authz::PolicyEngine> engine;
+  std::unique_ptr<authz::AuditLog> audit;
   std::unique_ptr<CatalogService> service;
   std::unique_ptr<NativeApi> native;
   Metrics metrics;
@@ -101,8 +105,11 @@ struct Application::Impl {
   HttpResponse dispatch(const HttpRequest& req) {
     if (req.path == "/healthz") return HttpResponse{200, "application/json", {}, R"({"status":"ok"})"};
     if (req.path == "/readyz") return readyz();
+    if (req.method == "POST" && is_lakeformation_operation(req.path))
+      return handle_lakeformation(*service, *authenticator, req);
     const authz::SignableRequest signable{req.method, req.path, req.query, req.headers, req.body};
-    const authz::Caller caller = authenticator->authenticate(signable, unix_now());
+    authz::Caller caller = authenticator->authenticate(signable, unix_now());
+    caller.request_id = req.request_id;
     if (req.path == "/metrics") {
       HttpResponse resp;
       resp.content_type = "text/plain; version=0.0.4";
@@ -149,7 +156,10 @@ Application::Application(Config config) : impl_(std::make_unique<Impl>()) {
   authz::bootstrap_admin(*s.store, *s.secrets, s.config.catalog_id, s.config.data_dir);  // logs what it did
 
   s.authenticator = std::make_unique<authz::Authenticator>(*s.store, *s.secrets, s.config.catalog_id);
-  s.service = std::make_unique<CatalogService>(*s.store, s.authorizer, *s.secrets, s.config.catalog_id,
+  s.engine = std::make_unique<authz::PolicyEngine>(*s.store);
+  s.engine->start_watching();
+  s.audit = std::make_unique<authz::AuditLog>(*s.store);
+  s.service = std::make_unique<CatalogService>(*s.store, *s.engine, *s.audit, *s.secrets, s.config.catalog_id,
                                                s.authenticator.get());
   s.native = std::make_unique<NativeApi>(*s.service);
 
@@ -171,7 +181,10 @@ void Application::start() {
 }
 
 void Application::stop() {
-  if (impl_ && impl_->server) impl_->server->stop();
+  if (!impl_) return;
+  if (impl_->server) impl_->server->stop();
+  if (impl_->engine) impl_->engine->stop_watching();
+  if (impl_->audit) impl_->audit->stop();  // flushes every queued entry: a clean shutdown loses nothing
 }
 
 unsigned short Application::port() const {

@@ -7,6 +7,7 @@
 #include "cairn/api/json_body.h"
 #include "cairn/catalog/error.h"
 #include "cairn/catalog/model_json.h"
+#include "native_common.h"
 
 namespace cairn::api {
 
@@ -17,71 +18,12 @@ extern const char* const kOpenApiYaml;
 
 namespace {
 
-/// Parsed request context shared by the route handlers.
-struct Ctx {
-  const HttpRequest& req;
-  const Caller& caller;
-  std::vector<std::string> seg;                            ///< decoded path segments
-  std::vector<std::pair<std::string, std::string>> query;  ///< decoded query parameters
-
-  std::string param(const std::string& name) const {
-    for (const auto& [k, v] : query) {
-      if (k == name) return v;
-    }
-    return {};
-  }
-};
-
-HttpResponse json_response(int status, const json& body) {
-  HttpResponse resp;
-  resp.status = status;
-  resp.body = body.dump();
-  return resp;
-}
-
-HttpResponse no_content() {
-  HttpResponse resp;
-  resp.status = 204;
-  resp.content_type.clear();
-  return resp;
-}
-
-HttpResponse method_not_allowed(const Ctx& ctx, const char* allow) {
-  HttpResponse resp;
-  resp.status = 405;
-  resp.headers.emplace_back("Allow", allow);
-  resp.body =
-      json{{"error",
-            {{"code", "MethodNotAllowed"},
-             {"message", "method " + ctx.req.method + " is not allowed here (allowed: " + allow + ")"},
-             {"request_id", ctx.req.request_id}}}}
-          .dump();
-  return resp;
-}
-
-catalog::PageRequest page_request(const Ctx& ctx) {
-  catalog::PageRequest page;
-  page.token = ctx.param("next_token");
-  const std::string max = ctx.param("max_results");
-  if (!max.empty()) {
-    int n = 0;
-    auto [ptr, ec] = std::from_chars(max.data(), max.data() + max.size(), n);
-    if (ec != std::errc() || ptr != max.data() + max.size() || n < 1 || n > 1000) {
-      throw_invalid("max_results", "max_results must be an integer from 1 to 1000, got '" + max + "'");
-    }
-    page.limit = n;
-  }
-  return page;
-}
-
-template <class T, class ToJson>
-json page_json(const char* key, const catalog::Page<T>& page, ToJson to) {
-  json items = json::array();
-  for (const auto& item : page.items) items.push_back(to(item));
-  json out = {{key, std::move(items)}};
-  if (!page.next_token.empty()) out["next_token"] = page.next_token;
-  return out;
-}
+using native::Ctx;
+using native::json_response;
+using native::method_not_allowed;
+using native::no_content;
+using native::page_json;
+using native::page_request;
 
 json errors_json(const std::vector<catalog::BatchItemError>& errors) {
   json out = json::array();
@@ -140,6 +82,7 @@ class Router {
       resp.body = kOpenApiYaml;
       return resp;
     }
+    if (auto governed = native::route_governance(s_, c_)) return std::move(*governed);
     if (n >= 2 && seg[1] == "databases") return databases();
     if (n >= 2 && (seg[1] == "users" || seg[1] == "roles" || seg[1] == "groups")) return principals();
     throw Error(ErrorCode::NotFound, "no such resource: " + c_.req.path);
