@@ -89,5 +89,7 @@ void add_partition_commands(CLI::App& app, CommandRegistry& registry);
 void add_whoami_command(CLI::App& app, CommandRegistry& registry);
 /// Adds user, role, group and access-key.
 void add_identity_commands(CLI::App& app, CommandRegistry& registry);
+/// Adds grant, revoke, permissions, tag, filter, location, access and audit.
+void add_governance_commands(CLI::App& app, CommandRegistry& registry);
 
 }  // namespace cairn::api::cli

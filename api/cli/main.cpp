@@ -29,6 +29,9 @@ constexpr const char* kFooter =
     "  cairn table create sales.orders --column id:bigint --column 'amount:decimal(10,2)' \\\n"
     "      --partition-key dt:string --format parquet --location s3://lake/sales/orders/\n"
     "  cairn partition list sales.orders --filter \"dt >= '2026-11-01'\" --output json\n"
+    "  cairn grant --principal user:analyst --table hr.employees --exclude-columns salary,phone_number \\\n"
+    "      --permissions SELECT\n"
+    "  cairn access explain --principal user:analyst --table hr.employees\n"
     "\n"
     "Run 'cairn COMMAND --help' (e.g. 'cairn table create --help') for a command's flags and examples.";
 
@@ -69,6 +72,7 @@ int main(int argc, char** argv) {
   add_catalog_commands(app, registry);
   add_partition_commands(app, registry);
   add_identity_commands(app, registry);
+  add_governance_commands(app, registry);
   app.footer(kFooter);  // after the subcommands: CLI11 copies a parent's footer into subcommands made later
 
   try {
