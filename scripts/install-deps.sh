@@ -24,6 +24,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Node.js and npm for the engine tests (tests/engines runs DuckDB through the npm package @duckdb/node-api).
+# A machine that already has both (e.g. from NodeSource) keeps them; Debian's nodejs would conflict with that.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "install-deps: installing nodejs npm"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+
 # Python tooling: tests use botocore/boto3 to sign requests, the AWS CLI, and moto_server as the S3 endpoint.
 PY=${PYTHON:-python3}
 if ! "$PY" -c "import boto3, botocore, moto, yaml" 2>/dev/null || ! command -v aws >/dev/null || ! command -v moto_server >/dev/null; then

@@ -33,6 +33,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The engine tests' npm packages (tests/engines: DuckDB), as package-lock.json pins them; skipped when the lock file
+# has not changed since the last install. A lock file written against a registry that lacks other platforms'
+# optional packages (DuckDB's per-platform bindings) is refused by `npm ci`; the same versions then come from
+# `npm install --no-save`, which leaves package.json and the lock file as they are.
+command -v npm >/dev/null || { echo "test.sh: npm not found although scripts/install-deps.sh ran (apt-get install nodejs npm)" >&2; exit 1; }
+lock_sum=$(sha256sum tests/engines/package-lock.json | cut -d' ' -f1)
+if [ "$(cat tests/engines/node_modules/.cairn-lock-sha256 2>/dev/null)" != "$lock_sum" ]; then
+  if ! (cd tests/engines && npm ci --no-audit --no-fund >"$tmp/npm-ci.log" 2>&1); then
+    echo "test.sh: npm ci refused tests/engines/package-lock.json; installing the locked versions with npm install --no-save"
+    (cd tests/engines && npm install --no-save --no-audit --no-fund) || { cat "$tmp/npm-ci.log" >&2; exit 1; }
+  fi
+  echo "$lock_sum" > tests/engines/node_modules/.cairn-lock-sha256
+fi
+
 export CAIRN_TEST_DATABASE_URL
 CAIRN_TEST_DATABASE_URL=$("$root/scripts/pg.sh" start "$tmp/pg")
 echo "test.sh: PostgreSQL at $CAIRN_TEST_DATABASE_URL"
