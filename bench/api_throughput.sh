@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Authenticated GetTable throughput relative to /healthz throughput on the same server, in one run, on both
-# stores. /healthz is the ceiling of the HTTP stack alone; the ratio shows what SigV4 verification, the
+# stores: as the administrator, and as an analyst whose every table is governed (column exclusion, a data cells
+# filter with a mask, a tag policy; 2,000 further grants to other users in the policy). /healthz is the ceiling of the HTTP stack alone; the ratio shows what SigV4 verification, the
 # authorizer and a store read cost on top of it, independent of how fast this machine happens to be today.
 #   bench/api_throughput.sh [BUILD_DIR] [SECONDS_PER_ROUND] [CONNECTIONS]
 # Rounds alternate healthz/GetTable three times per store; the medians are reported.
@@ -36,25 +37,32 @@ run_store() {
   for _ in $(seq 1 200); do [ -s "$tmp/port" ] && break; sleep 0.05; done
   local ep="http://$(cat "$tmp/port")"
   AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret "$bin/bench/cairn-datagen" --endpoint "$ep" \
-    --databases 2 --tables 20 --columns 30 --partitions 50 >/dev/null
+    --databases 2 --tables 20 --columns 30 --partitions 50 --analyst analyst --noise-grants 2000 >"$tmp/datagen.json"
+  local akey asecret
+  akey=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["analyst"]["access_key_id"])' "$tmp/datagen.json")
+  asecret=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["analyst"]["secret_access_key"])' "$tmp/datagen.json")
   local paths=()
   for t in $(seq 0 19); do paths+=(--path "/v1/databases/bench_db0/tables/t$t"); done
-  local h=() g=()
+  local h=() g=() a=()
   for _ in 1 2 3; do
     h+=("$("$bin/bench/cairn-loadgen" --endpoint "$ep" --connections "$conns" --duration "$secs" --warmup 1 \
           --path /healthz --json | rps)")
     g+=("$(AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret "$bin/bench/cairn-loadgen" --endpoint "$ep" \
           --connections "$conns" --duration "$secs" --warmup 1 --sign "${paths[@]}" --json | rps)")
+    a+=("$(AWS_ACCESS_KEY_ID=$akey AWS_SECRET_ACCESS_KEY=$asecret "$bin/bench/cairn-loadgen" --endpoint "$ep" \
+          --connections "$conns" --duration "$secs" --warmup 1 --sign "${paths[@]}" --json | rps)")
   done
-  local hm gm
+  local hm gm am
   hm=$(printf '%s\n' "${h[@]}" | median)
   gm=$(printf '%s\n' "${g[@]}" | median)
-  printf '| %s | %.0f | %.0f | %.3f |\n' "$name" "$hm" "$gm" "$(python3 -c "print($gm/$hm)")"
+  am=$(printf '%s\n' "${a[@]}" | median)
+  printf '| %s | %.0f | %.0f | %.0f | %.3f | %.3f |\n' "$name" "$hm" "$gm" "$am" \
+    "$(python3 -c "print($gm/$hm)")" "$(python3 -c "print($am/$hm)")"
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 }
 
-echo "| store | /healthz req/s | signed GetTable req/s | GetTable / healthz |"
-echo "|---|---|---|---|"
+echo "| store | /healthz req/s | GetTable as admin req/s | governed GetTable as analyst req/s | admin / healthz | analyst / healthz |"
+echo "|---|---|---|---|---|---|"
 run_store sqlite
 url=$("$root/scripts/pg.sh" start "$tmp/pg")
 run_store postgres --database-url "$url"

@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
   std::string endpoint = "http://127.0.0.1:7480";
   int databases = 2, tables = 50, columns = 20, partitions = 100, batch = 100;
   std::string prefix = "bench";
+  std::string analyst;
+  int noise_grants = 0;
   const char* env_key = std::getenv("AWS_ACCESS_KEY_ID");
   const char* env_secret = std::getenv("AWS_SECRET_ACCESS_KEY");
   std::string key = env_key ? env_key : "", secret = env_secret ? env_secret : "";
@@ -63,6 +65,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   app.add_option("--prefix", prefix, "database name prefix")->capture_default_str();
+  app.add_option(
+      "--analyst", analyst,
+      "also create this user with an access key (printed) and governed access: on every table SELECT on "
+      "all columns but c1, c1 masked through a data cells filter on c0 > 0, and a tag policy");
+  app.add_option("--noise-grants", noise_grants,
+                 "with --analyst: this many further grants to other users (spread over the tables)")
+      ->capture_default_str();
   app.add_option("--access-key", key, "default: AWS_ACCESS_KEY_ID");
   app.add_option("--secret", secret, "default: AWS_SECRET_ACCESS_KEY");
   CLI11_PARSE(app, argc, argv);
@@ -119,12 +128,69 @@ int main(int argc, char** argv) {
         }
       }
     }
+    json analyst_key = nullptr;
+    if (!analyst.empty()) {
+      s.send("POST", "/v1/users", json{{"name", analyst}}.dump());
+      analyst_key = json::parse(s.send("POST", "/v1/users/" + analyst + "/access-keys", "").body);
+      s.send("POST", "/v1/tags", json{{"key", "sensitivity"}, {"values", {"low", "high"}}}.dump());
+      for (int d = 0; d < databases; ++d) {
+        const std::string db = prefix + "_db" + std::to_string(d);
+        s.send("PUT", "/v1/databases/" + db + "/tags", json{{"tags", {{"sensitivity", "low"}}}}.dump());
+        for (int t = 0; t < tables; ++t) {
+          const std::string table = "t" + std::to_string(t);
+          const std::string base = "/v1/databases/" + db + "/tables/" + table;
+          s.send("PUT", base + "/columns/c2/tags", json{{"tags", {{"sensitivity", "high"}}}}.dump());
+          s.send("POST", "/v1/permissions/grant",
+                 json{{"principal", "user:" + analyst},
+                      {"resource",
+                       {{"kind", "TABLE_WITH_COLUMNS"},
+                        {"database", db},
+                        {"table", table},
+                        {"column_wildcard", true},
+                        {"excluded_columns", {"c1"}}}},
+                      {"permissions", {"SELECT"}}}
+                     .dump());
+          s.send("POST", base + "/filters",
+                 json{{"name", "positive"},
+                      {"row_filter", "c0 > 0"},
+                      {"columns", {"c0", "c1"}},
+                      {"column_masks", {{"c1", "redact"}}}}
+                     .dump());
+          s.send("POST", "/v1/permissions/grant",
+                 json{{"principal", "user:" + analyst},
+                      {"resource",
+                       {{"kind", "DATA_CELLS_FILTER"},
+                        {"database", db},
+                        {"table", table},
+                        {"filter", "positive"}}},
+                      {"permissions", {"SELECT"}}}
+                     .dump());
+        }
+      }
+      s.send("POST", "/v1/permissions/grant",
+             json{{"principal", "user:" + analyst},
+                  {"resource",
+                   {{"kind", "TAG_POLICY"},
+                    {"tag_resource_type", "TABLE"},
+                    {"tag_expression", {{{"key", "sensitivity"}, {"values", {"low"}}}}}}},
+                  {"permissions", {"SELECT"}}}
+                 .dump());
+      for (int g = 0; g < noise_grants; ++g) {
+        const std::string user = "noise" + std::to_string(g % 100);
+        if (g < 100) s.send("POST", "/v1/users", json{{"name", user}}.dump());
+        const std::string db = prefix + "_db" + std::to_string(g % databases);
+        s.send("POST", "/v1/permissions/grant",
+               json{{"principal", "user:" + user},
+                    {"resource",
+                     {{"kind", "TABLE"}, {"database", db}, {"table", "t" + std::to_string(g % tables)}}},
+                    {"permissions", {g % 2 == 0 ? "SELECT" : "DESCRIBE"}}}
+                   .dump());
+      }
+    }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::cout << json{{"databases", databases},
-                      {"tables", databases * tables},
-                      {"columns_per_table", columns},
-                      {"partitions", created_partitions},
-                      {"seconds", secs}}
+    std::cout << json{{"analyst", analyst_key},           {"databases", databases},
+                      {"tables", databases * tables},     {"columns_per_table", columns},
+                      {"partitions", created_partitions}, {"seconds", secs}}
                      .dump()
               << "\n";
   } catch (const std::exception& e) {
