@@ -6,10 +6,10 @@
 #include <string>
 
 #include "cairn/catalog/error.h"
+#include "cairn/catalog/expr_lexer.h"
 #include "cairn/catalog/hive_type.h"
 #include "cairn/catalog/names.h"
 #include "cairn/catalog/validation.h"
-#include "text_util.h"
 
 namespace cairn::catalog {
 
@@ -32,25 +32,20 @@ namespace {
 constexpr std::size_t kMaxExpressionLength = 65536;
 constexpr int kMaxDepth = 100;
 
-using text::lower;
+using expr::lower;
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool is_ident_start(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-         static_cast<unsigned char>(c) >= 0x80;
-}
-bool is_ident_char(char c) {
-  return is_ident_start(c) || is_digit(c);
-}
+using expr::Token;
+using Tok = expr::TokenKind;
 
-enum class Tok { Ident, QuotedIdent, String, Number, Op, LParen, RParen, Comma, End };
-
-struct Token {
-  Tok kind = Tok::End;
-  std::string text;  ///< identifier / unquoted string value / number text / operator
-  std::size_t pos = 0;
+// Glue's spelling: names in "double" or `back` quotes, exponents, "1." is a number.
+constexpr expr::LexSyntax kGlueSyntax{
+    .name_quotes = "\"`",
+    .exponent = true,
+    .trailing_dot = true,
+    .unterminated_string = "unterminated string literal",
+    .unterminated_name = "unterminated quoted name",
+    .empty_name = "empty quoted name",
+    .after_number = " after number",
 };
 
 [[noreturn]] void fail_at(std::size_t pos, const std::string& message) {
@@ -70,143 +65,9 @@ std::string describe(const Token& t) {
   }
 }
 
-std::vector<Token> lex(std::string_view s) {
-  std::vector<Token> out;
-  std::size_t i = 0;
-  while (true) {
-    while (i < s.size() && text::is_ascii_space(s[i])) ++i;
-    Token t;
-    t.pos = i;
-    if (i >= s.size()) {
-      out.push_back(std::move(t));
-      return out;
-    }
-    char c = s[i];
-    if (c == '\'' || c == '"' || c == '`') {
-      t.kind = c == '\'' ? Tok::String : Tok::QuotedIdent;
-      ++i;
-      while (true) {
-        if (i >= s.size()) {
-          fail_at(t.pos, c == '\'' ? "unterminated string literal" : "unterminated quoted name");
-        }
-        if (s[i] == c) {
-          if (i + 1 < s.size() && s[i + 1] == c) {
-            t.text += c;
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        t.text += s[i++];
-      }
-      if (t.kind == Tok::QuotedIdent && t.text.empty()) fail_at(t.pos, "empty quoted name");
-    } else if (is_digit(c) || c == '.' ||
-               ((c == '-' || c == '+') && i + 1 < s.size() &&
-                (is_digit(s[i + 1]) || (s[i + 1] == '.' && i + 2 < s.size() && is_digit(s[i + 2]))))) {
-      t.kind = Tok::Number;
-      std::size_t start = i;
-      if (c == '-' || c == '+') ++i;
-      std::size_t digits = 0;
-      while (i < s.size() && is_digit(s[i])) ++i, ++digits;
-      if (i < s.size() && s[i] == '.') {
-        ++i;
-        while (i < s.size() && is_digit(s[i])) ++i, ++digits;
-      }
-      if (digits == 0) fail_at(start, "unexpected '.'");
-      if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-        std::size_t exp = i + 1;
-        if (exp < s.size() && (s[exp] == '+' || s[exp] == '-')) ++exp;
-        if (exp < s.size() && is_digit(s[exp])) {
-          i = exp;
-          while (i < s.size() && is_digit(s[i])) ++i;
-        }
-      }
-      if (i < s.size() && (is_ident_char(s[i]) || s[i] == '.')) {
-        fail_at(i, "unexpected " + quote_for_message(s.substr(i, 1)) + " after number");
-      }
-      t.text = std::string(s.substr(start, i - start));
-    } else if (is_ident_start(c)) {
-      t.kind = Tok::Ident;
-      std::size_t start = i;
-      while (i < s.size() && is_ident_char(s[i])) ++i;
-      t.text = std::string(s.substr(start, i - start));
-    } else if (c == '(' || c == ')' || c == ',') {
-      t.kind = c == '(' ? Tok::LParen : c == ')' ? Tok::RParen : Tok::Comma;
-      t.text = std::string(1, c);
-      ++i;
-    } else if (c == '=' || c == '<' || c == '>' || c == '!') {
-      t.kind = Tok::Op;
-      std::string op(1, c);
-      char next = i + 1 < s.size() ? s[i + 1] : '\0';
-      if ((c == '<' && (next == '>' || next == '=')) || (c == '>' && next == '=') ||
-          (c == '!' && next == '=')) {
-        op += next;
-      } else if (c == '!') {
-        fail_at(i, "unexpected '!' (did you mean '!='?)");
-      }
-      i += op.size();
-      t.text = std::move(op);
-    } else {
-      fail_at(i, "unexpected character " + quote_for_message(s.substr(i, 1)));
-    }
-    out.push_back(std::move(t));
-  }
-}
-
-bool is_reserved(const std::string& lowered) {
-  return lowered == "and" || lowered == "or" || lowered == "not" || lowered == "in" || lowered == "between" ||
-         lowered == "like" || lowered == "is" || lowered == "null";
-}
-
-ExprNode::CompareOp op_from(const std::string& text) {
-  using O = ExprNode::CompareOp;
-  if (text == "=") return O::Eq;
-  if (text == "<>" || text == "!=") return O::Ne;
-  if (text == "<") return O::Lt;
-  if (text == ">") return O::Gt;
-  if (text == "<=") return O::Le;
-  return O::Ge;
-}
-
-ExprNode::CompareOp flip(ExprNode::CompareOp op) {
-  using O = ExprNode::CompareOp;
-  switch (op) {
-    case O::Lt:
-      return O::Gt;
-    case O::Gt:
-      return O::Lt;
-    case O::Le:
-      return O::Ge;
-    case O::Ge:
-      return O::Le;
-    default:
-      return op;
-  }
-}
-
-const char* op_sql(ExprNode::CompareOp op) {
-  using O = ExprNode::CompareOp;
-  switch (op) {
-    case O::Eq:
-      return "=";
-    case O::Ne:
-      return "<>";
-    case O::Lt:
-      return "<";
-    case O::Gt:
-      return ">";
-    case O::Le:
-      return "<=";
-    case O::Ge:
-      return ">=";
-  }
-  return "=";
-}
-
 using NodePtr = std::unique_ptr<ExprNode>;
 
-class ExprParser {
+class ExprParser : private expr::TokenCursor {
  public:
   ExprParser(std::string_view text, const std::vector<Column>& keys) : text_(text), keys_(keys) {
     for (const Column& k : keys_) types_.push_back(key_value_type(k.type));
@@ -218,7 +79,9 @@ class ExprParser {
                                       " characters (got " + std::to_string(text_.size()) + ")");
     }
     if (!is_valid_utf8(text_)) throw_invalid("expression", "expression is not valid UTF-8");
-    tokens_ = lex(text_);
+    expr::LexResult lexed = expr::tokenize(text_, kGlueSyntax);
+    if (lexed.error) fail_at(lexed.error->pos, lexed.error->message);
+    reset(std::move(lexed.tokens));
     if (peek().kind == Tok::End) throw_invalid("expression", "expression is empty");
     NodePtr root = parse_or(0);
     if (peek().kind != Tok::End) {
@@ -229,18 +92,6 @@ class ExprParser {
   }
 
  private:
-  const Token& peek() const { return tokens_[at_]; }
-  const Token& next() { return tokens_[at_ < tokens_.size() - 1 ? at_++ : at_]; }
-
-  bool is_keyword(const Token& t, const char* word) const {
-    return t.kind == Tok::Ident && lower(t.text) == word;
-  }
-  bool accept_keyword(const char* word) {
-    if (!is_keyword(peek(), word)) return false;
-    ++at_;
-    return true;
-  }
-
   static NodePtr balance(ExprNode::Kind kind, std::vector<NodePtr>& items, std::size_t lo, std::size_t hi) {
     if (hi - lo == 1) return std::move(items[lo]);
     std::size_t mid = lo + (hi - lo) / 2;
@@ -272,9 +123,9 @@ class ExprParser {
   }
 
   NodePtr parse_not(int depth) {
-    if (is_keyword(peek(), "not")) {
+    if (expr::is_keyword(peek(), "not")) {
       check_depth(depth, peek().pos);
-      ++at_;
+      skip();
       auto node = std::make_unique<ExprNode>();
       node->kind = ExprNode::Kind::Not;
       node->children.push_back(parse_not(depth + 1));
@@ -287,13 +138,13 @@ class ExprParser {
     const Token& t = peek();
     if (t.kind == Tok::LParen) {
       check_depth(depth, t.pos);
-      ++at_;
+      skip();
       NodePtr inner = parse_or(depth + 1);
       if (peek().kind != Tok::RParen) {
         fail_at(peek().pos, "expected ')' to close the '(' at position " + std::to_string(t.pos) +
                                 ", found " + describe(peek()));
       }
-      ++at_;
+      skip();
       return inner;
     }
     if (t.kind == Tok::String || t.kind == Tok::Number) return parse_reversed_compare();
@@ -303,7 +154,7 @@ class ExprParser {
 
   int parse_key() {
     const Token& t = next();
-    if (t.kind == Tok::Ident && is_reserved(lower(t.text))) {
+    if (t.kind == Tok::Ident && expr::is_reserved_word(lower(t.text))) {
       fail_at(t.pos, "expected a partition key, found keyword " + lower(t.text) +
                          " (quote a key of that name with backquotes)");
     }
@@ -379,7 +230,7 @@ class ExprParser {
     if (op.kind != Tok::Op) {
       fail_at(op.pos, "expected a comparison operator after the literal, found " + describe(op));
     }
-    ExprNode::CompareOp cmp = flip(op_from(op.text));
+    ExprNode::CompareOp cmp = expr::flip(expr::compare_op_from<ExprNode::CompareOp>(op.text));
     int key = parse_key();
     NodePtr node = leaf(ExprNode::Kind::Compare, key);
     node->op = cmp;
@@ -390,9 +241,9 @@ class ExprParser {
   NodePtr parse_predicate(int key) {
     const Token& t = peek();
     if (t.kind == Tok::Op) {
-      ++at_;
+      skip();
       NodePtr node = leaf(ExprNode::Kind::Compare, key);
-      node->op = op_from(t.text);
+      node->op = expr::compare_op_from<ExprNode::CompareOp>(t.text);
       node->literals.push_back(parse_literal(key));
       return node;
     }
@@ -407,14 +258,14 @@ class ExprParser {
       NodePtr node = leaf(ExprNode::Kind::In, key);
       node->negated = negated;
       if (peek().kind != Tok::LParen) fail_at(peek().pos, "expected '(' after IN, found " + describe(peek()));
-      ++at_;
+      skip();
       do {
         node->literals.push_back(parse_literal(key));
-      } while (peek().kind == Tok::Comma && (++at_, true));
+      } while (peek().kind == Tok::Comma && (skip(), true));
       if (peek().kind != Tok::RParen) {
         fail_at(peek().pos, "expected ',' or ')' in the IN list, found " + describe(peek()));
       }
-      ++at_;
+      skip();
       return node;
     }
     if (accept_keyword("between")) {
@@ -443,8 +294,6 @@ class ExprParser {
   std::string_view text_;
   const std::vector<Column>& keys_;
   std::vector<KeyValueType> types_;
-  std::vector<Token> tokens_;
-  std::size_t at_ = 0;
 };
 
 // ---- evaluation (three-valued: a value that does not parse as its key's type is unknown, as SQL NULL) ----
@@ -510,22 +359,7 @@ Tri eval_leaf(const ExprNode& n, const std::vector<std::string>& values) {
     if (n.literals.empty()) return Tri::Unknown;
     auto c = compare(*value, n.literals[0]);
     if (!c) return Tri::Unknown;
-    using O = ExprNode::CompareOp;
-    switch (n.op) {
-      case O::Eq:
-        return tri(*c == 0);
-      case O::Ne:
-        return tri(*c != 0);
-      case O::Lt:
-        return tri(*c < 0);
-      case O::Gt:
-        return tri(*c > 0);
-      case O::Le:
-        return tri(*c <= 0);
-      case O::Ge:
-        return tri(*c >= 0);
-    }
-    return Tri::Unknown;
+    return tri(expr::compare_holds(n.op, *c));
   }
   if (n.kind == K::In) {
     bool found = false;
@@ -607,7 +441,8 @@ std::string sql_of(const ExprNode& n, const PartitionExpression::SqlDialect& dia
     }
     case K::Compare: {
       std::string lhs = dialect.key_expr(n.key_index, n.key_type);
-      return "(" + lhs + " " + op_sql(n.op) + " " + add_param(dialect, params, n.literals.at(0)) + ")";
+      return "(" + lhs + " " + expr::compare_op_text(n.op) + " " +
+             add_param(dialect, params, n.literals.at(0)) + ")";
     }
     case K::In: {
       std::string out = "(" + dialect.key_expr(n.key_index, n.key_type) + (n.negated ? " NOT IN (" : " IN (");
