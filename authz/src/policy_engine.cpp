@@ -129,8 +129,26 @@ const V* find_flat(const SvMap<V>& map, const TableKey& key) {
 }
 
 /// Every grant of one principal, indexed by what it is on.
+/// The fields a table-level decision reads, stored by value next to each other: a decision touches one
+/// contiguous vector per bucket instead of one scattered CompiledGrant per grant (cache misses dominate).
+struct HotGrant {
+  ResourceKind kind = ResourceKind::Table;
+  PermissionSet perms = 0;
+  PermissionSet grantable = 0;
+  Timestamp expires = INT64_MAX;  ///< the grant counts while now < expires
+  const CompiledGrant* grant = nullptr;
+  bool live(Timestamp now) const { return now < expires; }
+};
+using HotList = std::vector<HotGrant>;
+
+HotGrant hot(const CompiledGrant* c) {
+  return HotGrant{c->grant.kind, c->perms, c->grantable, c->grant.expires_at.value_or(INT64_MAX), c};
+}
+
 struct PrincipalGrants {
   std::vector<std::unique_ptr<CompiledGrant>> owned;
+  SvMap<HotList> table_hot;                            ///< table_flat as HotGrants (on_table's path)
+  std::unordered_map<std::string, HotList> wildcard_hot;  ///< wildcard as HotGrants
   GrantList catalog;
   std::unordered_map<std::string, GrantList> by_database;  ///< DATABASE
   std::unordered_map<std::string, GrantList> wildcard;     ///< TABLE_WILDCARD, by database
@@ -176,12 +194,14 @@ std::shared_ptr<const PrincipalGrants> index_grants(std::vector<Grant> grants) {
         break;
       case ResourceKind::TableWildcard:
         pg->wildcard[g.database].push_back(c);
+        pg->wildcard_hot[g.database].push_back(hot(c));
         break;
       case ResourceKind::Table:
       case ResourceKind::TableWithColumns:
       case ResourceKind::DataCellsFilter:
         pg->by_table[g.database][g.table].push_back(c);
         pg->table_flat[std::string(TableKey(g.database, g.table).view())].push_back(c);
+        pg->table_hot[std::string(TableKey(g.database, g.table).view())].push_back(hot(c));
         break;
       case ResourceKind::DataLocation:
         pg->locations.push_back(c);
@@ -421,36 +441,34 @@ class PolicySnapshotImpl {
       if (ids) held.deciding_ids.push_back(g.id);
       if (stop != 0 && (held.permissions & stop) != 0) done = true;
     };
-    auto add_whole = [&](const CompiledGrant& g) {
-      held.whole_table |= g.perms;
-      held.permissions |= g.perms;
-      held.grantable |= g.grantable;
+    auto add_whole = [&](PermissionSet perms, PermissionSet grantable, const CompiledGrant& g) {
+      held.whole_table |= perms;
+      held.permissions |= perms;
+      held.grantable |= grantable;
       note(g);
     };
     const TableKey key(db, table);
     for_each_bucket(principal, [&](const PrincipalGrants& pg) {
       if (done) return;
-      {
-        if (const auto* grants = find_flat(pg.table_flat, key)) {
-          for (const CompiledGrant* g : *grants) {
-            if (!g->live(now)) continue;
-            if (g->grant.kind == ResourceKind::Table) {
-              add_whole(*g);
-            } else if (g->grant.kind == ResourceKind::TableWithColumns) {
-              held.permissions |= g->perms;
-              note(*g);
-            } else if (g->grant.kind == ResourceKind::DataCellsFilter && g->has_select() &&
-                       filter(db, table, g->grant.filter_name) != nullptr) {
-              held.permissions |= catalog::bit(Permission::Select);
-              note(*g);
-            }
-            if (done) return;
+      if (const auto* grants = find_flat(pg.table_hot, key)) {
+        for (const HotGrant& h : *grants) {
+          if (!h.live(now)) continue;
+          if (h.kind == ResourceKind::Table) {
+            add_whole(h.perms, h.grantable, *h.grant);
+          } else if (h.kind == ResourceKind::TableWithColumns) {
+            held.permissions |= h.perms;
+            note(*h.grant);
+          } else if (h.kind == ResourceKind::DataCellsFilter && catalog::has(h.perms, Permission::Select) &&
+                     filter(db, table, h.grant->grant.filter_name) != nullptr) {
+            held.permissions |= catalog::bit(Permission::Select);
+            note(*h.grant);
           }
+          if (done) return;
         }
       }
-      if (const auto* grants = find_in(pg.wildcard, db)) {
-        for (const CompiledGrant* g : *grants) {
-          if (g->live(now)) add_whole(*g);
+      if (auto it = pg.wildcard_hot.find(db); it != pg.wildcard_hot.end()) {
+        for (const HotGrant& h : it->second) {
+          if (h.live(now)) add_whole(h.perms, h.grantable, *h.grant);
           if (done) return;
         }
       }
@@ -458,7 +476,7 @@ class PolicySnapshotImpl {
       for (const CompiledGrant* g : pg.tag_table) {
         if (!g->live(now)) continue;
         if (view->matches(g->grant.tag_expression, nullptr)) {
-          add_whole(*g);
+          add_whole(g->perms, g->grantable, *g);
         } else if (g->has_select() && view->some_column_matches(g->grant.tag_expression)) {
           held.permissions |= catalog::bit(Permission::Select);
           note(*g);

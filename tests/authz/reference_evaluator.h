@@ -251,13 +251,18 @@ class Evaluator {
     return {perms, grantable};
   }
 
-  /// C3: a permission on the database, or a visible table in it (C1; DESCRIBE/DROP on a data cells filter
-  /// show neither its table nor the database), or a TAG_POLICY/TABLE grant that matches the database's own
-  /// effective tags. The other TAG_POLICY/TABLE cases C3 lists (an explicitly tagged table matching, or,
-  /// with SELECT or ALL, an explicitly tagged column matching) are those that make a table visible (TG5).
+  /// C3: a permission on the database, a TABLE_WILDCARD grant on it, or a visible table in it (C1;
+  /// DESCRIBE/DROP on a data cells filter show neither its table nor the database), or a TAG_POLICY/TABLE
+  /// grant that matches the database's own effective tags. The other TAG_POLICY/TABLE cases C3 lists (an
+  /// explicitly tagged table matching, or, with SELECT or ALL, an explicitly tagged column matching) are
+  /// those that make a table visible (TG5).
   bool database_visible(const Subject& s, const std::string& db) const {
     if (s.is_admin) return true;
     if (database_held(s, db).first != 0) return true;
+    for (const Grant& g : data_.grants) {  // every table of it, present and future
+      if (counts(g, s) && g.kind == ResourceKind::TableWildcard && g.database == db && g.permissions != 0)
+        return true;
+    }
     for (const auto& t : tables_) {
       if (t.database_name == db && table_visible(s, t)) return true;
     }
@@ -569,12 +574,14 @@ class Evaluator {
 
   /// GR1: may `s` grant or revoke `g` (its permissions and grant options)? Administrators may; others need
   /// the grant option for every permission named, on that resource: for TABLE the whole-table grant options
-  /// (O2); for TABLE_WITH_COLUMNS grantable SELECT on the whole table; for DATA_CELLS_FILTER that, or
-  /// grantable SELECT on that filter; TABLE_WILDCARD, DATA_LOCATION and TAG_POLICY are administrator only.
+  /// (O2); for TABLE_WITH_COLUMNS grantable SELECT on the whole table; for DATA_CELLS_FILTER that, or the
+  /// grant option for each permission named on that filter; TABLE_WILDCARD, DATA_LOCATION and TAG_POLICY are
+  /// administrator only.
   bool may_grant(const Subject& s, const Grant& g) const {
     if (s.is_admin) return true;  // P2
-    const PermissionSet wanted = static_cast<PermissionSet>(expand(g.permissions, g.kind, g.tag_resource_type) |
-                                                            expand(g.grantable, g.kind, g.tag_resource_type));
+    const PermissionSet wanted =
+        static_cast<PermissionSet>(expand(g.permissions, g.kind, g.tag_resource_type) |
+                                   expand(g.grantable, g.kind, g.tag_resource_type));
     auto covered = [&](PermissionSet held) { return (wanted & ~held) == 0; };
     const catalog::Table t = table_named(g.database, g.table);
     switch (g.kind) {
@@ -588,7 +595,7 @@ class Evaluator {
         return catalog::has(whole_table_explicit(s, t).second, Permission::Select);
       case ResourceKind::DataCellsFilter:
         return catalog::has(whole_table_explicit(s, t).second, Permission::Select) ||
-               catalog::has(filter_held(s, g.database, g.table, g.filter_name).second, Permission::Select);
+               covered(filter_held(s, g.database, g.table, g.filter_name).second);
       case ResourceKind::TableWildcard:
       case ResourceKind::DataLocation:
       case ResourceKind::TagPolicy:

@@ -650,7 +650,8 @@ class Runner {
           const json who{{"as", step.value("as", std::string("user:admin"))}};
           const bool allowed = ref_->may_grant(subject_for(who, scenario_), g);
           if (allowed != want_error.empty()) {
-            report_.fail(where, std::string("[reference] GR1 ") + (allowed ? "allows" : "denies") + " the " + op);
+            report_.fail(where,
+                         std::string("[reference] GR1 ") + (allowed ? "allows" : "denies") + " the " + op);
           }
         }
         if (op == "grant") {
