@@ -11,129 +11,28 @@ Prints "N passed, M failed" and exits non-zero when anything failed. cairnd is s
 import datetime
 import json
 import os
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
-import time
 import traceback
-import urllib.error
-import urllib.request
 
-import botocore.auth
-from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import cairn_testing  # noqa: E402 - found through the path set just above
 
 ACCESS_KEY_ID = "AKIACAIRNPYTESTADMIN"
 SECRET = "cairn-python-test-secret-0123456789abcdef"
 REGION = "us-east-1"
 
 
-class Cairnd:
-    """A cairnd child process in a temporary directory."""
-
-    def __init__(self, binary):
-        self.dir = tempfile.mkdtemp(prefix="cairnd-aws-test-")
-        self.port_file = os.path.join(self.dir, "port")
-        self.log_path = os.path.join(self.dir, "cairnd.log")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CAIRN_")}
-        env["CAIRN_ADMIN_ACCESS_KEY_ID"] = ACCESS_KEY_ID
-        env["CAIRN_ADMIN_SECRET_ACCESS_KEY"] = SECRET
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            [binary, "--data-dir", os.path.join(self.dir, "data"), "--listen", "127.0.0.1:0",
-             "--port-file", self.port_file],
-            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, env=env)
-        deadline = time.monotonic() + 20
-        while True:
-            text = ""
-            if os.path.exists(self.port_file):
-                with open(self.port_file) as f:
-                    text = f.read().strip()
-            if text and ":" in text:
-                self.host_port = text
-                break
-            if self.proc.poll() is not None:
-                raise RuntimeError("cairnd exited with %s during start-up:\n%s" % (self.proc.returncode, self.tail()))
-            if time.monotonic() > deadline:
-                raise RuntimeError("cairnd did not write its port file within 20 s:\n" + self.tail())
-            time.sleep(0.02)
-        self.endpoint = "http://" + self.host_port
-
-    def tail(self, lines=40):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return "".join(f.readlines()[-lines:])
-        except OSError:
-            return ""
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        if not os.environ.get("CAIRN_TEST_KEEP_DIRS"):
-            shutil.rmtree(self.dir, ignore_errors=True)
-
-
 def signed(endpoint, method, path, body=b"", service="cairn", secret=SECRET, when=None, headers=None):
-    """An AWSRequest signed by botocore's SigV4Auth (optionally at another time, a naive UTC datetime)."""
-    headers = dict(headers or {})
-    if body:
-        headers["Content-Type"] = "application/json"
-    request = AWSRequest(method=method, url=endpoint + path, data=body, headers=headers)
-    auth = SigV4Auth(Credentials(ACCESS_KEY_ID, secret), service, REGION)
-    if when is None:
-        auth.add_auth(request)
-    elif hasattr(botocore.auth, "get_current_datetime"):
-        # Recent botocore takes the signing time from botocore.auth.get_current_datetime().
-        real = botocore.auth.get_current_datetime
-        botocore.auth.get_current_datetime = lambda *args, **kwargs: when
-        try:
-            auth.add_auth(request)
-        finally:
-            botocore.auth.get_current_datetime = real
-    else:
-        # Older botocore calls datetime.datetime.utcnow().
-        real = datetime.datetime
-
-        class Frozen(real):
-            @classmethod
-            def utcnow(cls):
-                return when
-
-        datetime.datetime = Frozen
-        try:
-            auth.add_auth(request)
-        finally:
-            datetime.datetime = real
-    return request
+    """An AWSRequest signed by botocore's SigV4Auth as the administrator (optionally with another secret or at
+    another time, a naive UTC datetime)."""
+    return cairn_testing.signed(endpoint, method, path, ACCESS_KEY_ID, secret, body=body, service=service,
+                                region=REGION, when=when, headers=headers)
 
 
-def send(request, body=None):
-    """Sends an AWSRequest with urllib; returns (status, headers, parsed JSON or raw text)."""
-    prepared = request.prepare()
-    data = prepared.body if body is None else body
-    if isinstance(data, str):
-        data = data.encode()
-    req = urllib.request.Request(prepared.url, data=data or None, method=prepared.method,
-                                 headers=dict(prepared.headers.items()))
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            status, headers, raw = resp.status, resp.headers, resp.read()
-    except urllib.error.HTTPError as err:
-        status, headers, raw = err.code, err.headers, err.read()
-    try:
-        payload = json.loads(raw) if raw else None
-    except ValueError:
-        payload = raw.decode(errors="replace")
-    return status, headers, payload
+send = cairn_testing.send
 
 
 def expect_401(result):
@@ -147,7 +46,7 @@ def main():
     if len(sys.argv) != 2:
         print("usage: %s PATH/TO/cairnd" % sys.argv[0], file=sys.stderr)
         return 2
-    server = Cairnd(sys.argv[1])
+    server = cairn_testing.Cairnd(sys.argv[1], ACCESS_KEY_ID, SECRET, prefix="cairnd-aws-test-", start_timeout=20)
     ep = server.endpoint
     passed, failed = 0, 0
 

@@ -22,6 +22,8 @@
 #include "cairn/api/http_util.h"
 #include "cairn/authz/sigv4.h"
 #include "support/cairnd_process.h"
+#include "support/signed_requests.h"
+#include "support/store_backends.h"
 
 namespace {
 
@@ -30,18 +32,15 @@ using cairn::api::HeaderList;
 using cairn::api::HttpClient;
 using cairn::test::CairndOptions;
 using cairn::test::CairndProcess;
+using cairn::test::iequals;
+using cairn::test::query;
+using cairn::test::seg;
 using nlohmann::json;
 
 constexpr const char* kRegion = "us-east-1";
 constexpr const char* kCatalogId = "000000000000";
 /// Master key of the test servers on a shared PostgreSQL database (test data only).
 constexpr const char* kSharedMasterKey = "c41e7e57c41e7e57c41e7e57c41e7e57c41e7e57c41e7e57c41e7e57c41e7e57";
-
-bool iequals(const std::string& a, const std::string& b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-  });
-}
 
 /// One HTTP response as the tests inspect it.
 struct Reply {
@@ -50,12 +49,7 @@ struct Reply {
   HeaderList headers;
 
   /// The first header of that name (case-insensitive), or "".
-  std::string header(const std::string& name) const {
-    for (const auto& [k, v] : headers) {
-      if (iequals(k, name)) return v;
-    }
-    return {};
-  }
+  std::string header(const std::string& name) const { return cairn::test::header_value(headers, name); }
 
   /// The body parsed as JSON; a test failure (and null) when it is not JSON.
   json js() const {
@@ -117,16 +111,7 @@ class Client {
 
   cairn::authz::SignableRequest signable(const std::string& method, const std::string& target,
                                          const std::string& body, HeaderList extra) const {
-    cairn::authz::SignableRequest req;
-    req.method = method;
-    const auto q = target.find('?');
-    req.path = target.substr(0, q);
-    if (q != std::string::npos) req.query = target.substr(q + 1);
-    req.headers.emplace_back("Host", http_.endpoint().host_header());
-    if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
-    for (auto& h : extra) req.headers.push_back(std::move(h));
-    req.body = body;
-    return req;
+    return cairn::test::signable_request(http_.endpoint(), method, target, body, std::move(extra));
   }
 
   static Reply to_reply(cairn::api::HttpResponse resp) {
@@ -150,20 +135,6 @@ class Client {
   std::string secret_;
   std::string service_;
 };
-
-/// "&"-joined query with SigV4-compatible encoding.
-std::string query(std::initializer_list<std::pair<std::string, std::string>> params) {
-  std::string out;
-  for (const auto& [k, v] : params) {
-    out += (out.empty() ? "" : "&") + cairn::api::url_encode_query_value(k) + "=" +
-           cairn::api::url_encode_query_value(v);
-  }
-  return out;
-}
-
-std::string seg(const std::string& s) {
-  return cairn::api::percent_encode_segment(s);
-}
 
 /// A lower-case suffix unique to this test run, so a shared PostgreSQL database can hold several runs.
 std::string unique_suffix() {
@@ -235,9 +206,8 @@ class NativeApiIntegration : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     if (GetParam() == "postgres") {
-      const char* url = std::getenv("CAIRN_TEST_DATABASE_URL");
-      if (url == nullptr || *url == '\0') GTEST_SKIP() << "CAIRN_TEST_DATABASE_URL is not set";
-      database_url_ = url;
+      database_url_ = cairn::test::test_database_url();
+      if (database_url_.empty()) GTEST_SKIP() << "CAIRN_TEST_DATABASE_URL is not set";
     }
     suffix_ = unique_suffix();
     server_ = start({});
@@ -812,7 +782,7 @@ TEST_P(NativeApiIntegration, MetricsNeedAuthentication) {
   EXPECT_NE(r.body.find("cairn_info{store=\"" + GetParam() + "\"} 1"), std::string::npos) << r.body;
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, NativeApiIntegration, ::testing::Values("sqlite", "postgres"),
-                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Stores, NativeApiIntegration, cairn::test::store_backends(),
+                         cairn::test::backend_test_name);
 
 }  // namespace

@@ -32,19 +32,7 @@ PermissionSet perms(std::initializer_list<Permission> ps) {
   return out;
 }
 
-/// The code of the cairn::Error `fn` throws (a test failure when it throws none); `field` receives its field.
-template <class Fn>
-ErrorCode code_of(Fn&& fn, std::string* field = nullptr, std::string* message = nullptr) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    if (field != nullptr) *field = e.field();
-    if (message != nullptr) *message = e.what();
-    return e.code();
-  }
-  ADD_FAILURE() << "expected a cairn::Error";
-  return ErrorCode::Internal;
-}
+using test::code_of;
 
 /// The field of the InvalidArgument `fn` throws ("<other>" for another error, "<none>" without one).
 template <class Fn>

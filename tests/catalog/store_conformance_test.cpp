@@ -15,6 +15,7 @@
 
 #include "cairn/catalog/error.h"
 #include "cairn/catalog/store.h"
+#include "support/store_backends.h"
 
 namespace cairn::catalog {
 namespace {
@@ -60,97 +61,11 @@ Partition make_partition(std::vector<std::string> values) {
   return p;
 }
 
-template <class Fn>
-ErrorCode code_of(Fn&& fn, std::string* field = nullptr, std::string* message = nullptr) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    if (field != nullptr) *field = e.field();
-    if (message != nullptr) *message = e.what();
-    return e.code();
-  }
-  ADD_FAILURE() << "expected a cairn::Error";
-  return ErrorCode::Internal;
-}
+using test::code_of;
 
-class StoreConformance : public ::testing::TestWithParam<std::string> {
+class StoreConformance : public test::FreshStoreTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == "sqlite") {
-      static std::atomic<int> counter{0};
-      dir_ = fs::temp_directory_path() /
-             ("cairn-store-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-      fs::remove_all(dir_);
-    } else {
-      const char* url = std::getenv("CAIRN_TEST_DATABASE_URL");
-      if (url == nullptr || *url == '\0') {
-        GTEST_SKIP() << "CAIRN_TEST_DATABASE_URL is not set; run scripts/test.sh (it starts PostgreSQL with "
-                        "scripts/pg.sh) to run the PostgreSQL store tests";
-      }
-      base_url_ = url;
-      static std::atomic<int> counter{0};
-      schema_ = "cairn_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
-      pqxx::connection c(base_url_);
-      pqxx::nontransaction tx(c);
-      tx.exec("DROP SCHEMA IF EXISTS " + tx.quote_name(schema_) + " CASCADE");
-      tx.exec("CREATE SCHEMA " + tx.quote_name(schema_));
-      url_ = base_url_ + (base_url_.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" +
-             schema_ + "&application_name=" + schema_;
-    }
-    store_ = open();
-  }
-
-  void TearDown() override {
-    store_.reset();
-    if (!dir_.empty()) fs::remove_all(dir_);
-    if (!schema_.empty()) {
-      pqxx::connection c(base_url_);
-      pqxx::nontransaction tx(c);
-      tx.exec("DROP SCHEMA IF EXISTS " + tx.quote_name(schema_) + " CASCADE");
-    }
-  }
-
-  bool is_sqlite() const { return GetParam() == "sqlite"; }
-
-  std::unique_ptr<Store> open() {
-    return is_sqlite() ? open_store(dir_.string(), "", 4) : open_store("", url_, 4);
-  }
-
-  /// Runs `sql` directly on the backend, bypassing the store.
-  void raw_exec(const std::string& sql) {
-    if (is_sqlite()) {
-      sqlite3* db = nullptr;
-      ASSERT_EQ(sqlite3_open((dir_ / "catalog.db").c_str(), &db), SQLITE_OK);
-      char* err = nullptr;
-      const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-      std::string message = err != nullptr ? err : "";
-      sqlite3_free(err);
-      sqlite3_close(db);
-      ASSERT_EQ(rc, SQLITE_OK) << message;
-    } else {
-      pqxx::connection c(url_);
-      pqxx::nontransaction tx(c);
-      tx.exec(sql);
-    }
-  }
-
-  /// The first column of the first row of `sql`, as text.
-  std::string raw_scalar(const std::string& sql) {
-    if (is_sqlite()) {
-      sqlite3* db = nullptr;
-      EXPECT_EQ(sqlite3_open((dir_ / "catalog.db").c_str(), &db), SQLITE_OK);
-      sqlite3_stmt* stmt = nullptr;
-      EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-      std::string out;
-      if (sqlite3_step(stmt) == SQLITE_ROW) out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-      sqlite3_finalize(stmt);
-      sqlite3_close(db);
-      return out;
-    }
-    pqxx::connection c(url_);
-    pqxx::nontransaction tx(c);
-    return tx.exec1(sql)[0].c_str();
-  }
+  StoreConformance() : FreshStoreTest("store") {}
 
   /// A database "lake" with a table "events" partitioned by the given keys.
   Table setup_partitioned(std::vector<Column> keys) {
@@ -172,12 +87,6 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
     } while (!page.token.empty());
     return out;
   }
-
-  fs::path dir_;
-  std::string base_url_;
-  std::string url_;
-  std::string schema_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_P(StoreConformance, BackendAndMigrationsRecorded) {
@@ -694,10 +603,11 @@ TEST_P(StoreConformance, ReconnectsAfterLostConnections) {
   if (is_sqlite()) GTEST_SKIP() << "connections to an embedded file cannot be lost";
   store_->create_database(Database{"before", "", "", {}, 0});
   {
-    pqxx::connection c(base_url_);
+    pqxx::connection c(backend_.base_url());
     pqxx::nontransaction tx(c);
-    auto killed = tx.exec_params(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", schema_);
+    auto killed =
+        tx.exec_params("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+                       backend_.schema());
     EXPECT_GE(killed.size(), 1u);
   }
   // The pool drops the dead connections and the operations succeed on new ones.
@@ -707,8 +617,7 @@ TEST_P(StoreConformance, ReconnectsAfterLostConnections) {
   EXPECT_TRUE(store_->ready());
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::Values("sqlite", "postgres"),
-                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, test::store_backends(), test::backend_test_name);
 
 TEST(PostgresStore, UnreachableServerIsUnavailableWithoutPassword) {
   std::string message;

@@ -1,8 +1,9 @@
 #pragma once
 
-// Starts a real cairnd binary for integration tests: a temporary data dir, `--listen 127.0.0.1:0 --port-file
-// F`, known administrator credentials, stdout/stderr captured to DATA_DIR/../cairnd.log. Header-only so any
-// test executable can use it with #include "support/cairnd_process.h".
+// Starts a real cairnd binary for integration tests: a temporary data dir (or a fixed one, to restart on the
+// same data), `--listen 127.0.0.1:0 --port-file F`, known administrator credentials, stdout/stderr captured
+// to DATA_DIR/../cairnd.log. Header-only so any test executable can use it with #include
+// "support/cairnd_process.h".
 
 #include <fcntl.h>
 #include <signal.h>
@@ -52,6 +53,10 @@ struct CairndOptions {
   std::chrono::milliseconds start_timeout{20000};
   std::chrono::milliseconds stop_timeout{10000};  ///< SIGTERM grace period before SIGKILL
   bool keep_dir = false;  ///< keep the temporary directory (also kept when CAIRN_TEST_KEEP_DIRS is set)
+  /// When set, cairnd runs in this directory (DIR/data, DIR/port, DIR/cairnd.log, DIR/master.key) instead of
+  /// a temporary one: it is created when missing and never removed, and the log is appended to, so that a new
+  /// CairndProcess on the same `dir` (and the same --database-url) restarts the service on the same data.
+  std::string dir;
 };
 
 /// A running cairnd child process; stopped (SIGTERM, then SIGKILL) and cleaned up on destruction. It is
@@ -62,7 +67,7 @@ class CairndProcess {
   /// Creates the temporary directory and starts cairnd; throws std::runtime_error with the tail of the log
   /// when it exits early or does not write its port file within `start_timeout`.
   explicit CairndProcess(CairndOptions options = {}) : options_(std::move(options)) {
-    dir_ = make_temp_dir("cairnd-test-");
+    dir_ = options_.dir.empty() ? make_temp_dir("cairnd-test-") : options_.dir;
     data_dir_ = dir_ + "/data";
     port_file_ = dir_ + "/port";
     log_path_ = dir_ + "/cairnd.log";
@@ -129,6 +134,8 @@ class CairndProcess {
   std::string endpoint() const { return "http://" + host_port(); }
   const std::string& access_key_id() const { return options_.admin_access_key_id; }
   const std::string& secret_access_key() const { return options_.admin_secret_access_key; }
+  /// The directory holding data/, port, cairnd.log (and master.key).
+  const std::string& dir() const { return dir_; }
   const std::string& data_dir() const { return data_dir_; }
   const std::string& log_path() const { return log_path_; }
   pid_t pid() const { return pid_; }
@@ -150,6 +157,7 @@ class CairndProcess {
  private:
   void start() {
     std::filesystem::create_directories(data_dir_);
+    std::filesystem::remove(port_file_);  // a previous start's port file on a fixed dir
     std::vector<std::string> argv_s = {options_.binary, "--data-dir",  data_dir_, "--listen",
                                        "127.0.0.1:0",   "--port-file", port_file_};
     if (!options_.master_key_hex.empty()) {
@@ -182,7 +190,8 @@ class CairndProcess {
     }
     for (const auto& [k, v] : overrides) env_s.push_back(k + "=" + v);
 
-    const int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    // Appends: a temporary dir has no log yet, a fixed dir keeps the log of every start.
+    const int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (log_fd < 0) throw std::runtime_error("cannot create " + log_path_ + ": " + std::strerror(errno));
     try {
       pid_ = spawn_process(argv_s, env_s, log_fd, log_fd);
@@ -227,7 +236,10 @@ class CairndProcess {
   }
 
   void cleanup() {
-    if (dir_.empty() || options_.keep_dir || std::getenv("CAIRN_TEST_KEEP_DIRS") != nullptr) return;
+    if (dir_.empty() || !options_.dir.empty() || options_.keep_dir ||
+        std::getenv("CAIRN_TEST_KEEP_DIRS") != nullptr) {
+      return;
+    }
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
