@@ -472,6 +472,11 @@ class PolicySnapshotImpl {
           if (done) return;
         }
       }
+    });
+    // Tag policies last, across all buckets: they cost the most to evaluate, and the boolean path often
+    // stops before reaching them.
+    for_each_bucket(principal, [&](const PrincipalGrants& pg) {
+      if (done) return;
       if (!pg.tag_table.empty() && !view) view = TagView::of(*tags, db, table);
       for (const CompiledGrant* g : pg.tag_table) {
         if (!g->live(now)) continue;
