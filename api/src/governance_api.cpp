@@ -36,17 +36,23 @@ std::string or_sql(const std::vector<std::shared_ptr<const authz::RowFilter>>& p
   return out;
 }
 
-/// The expression an engine selects for a column: its rules as a CASE (docs/engines.md).
-std::string select_sql(const authz::ColumnAccess& c, authz::SqlDialect d) {
-  const std::string col = authz::quote_identifier(c.name, d);
-  bool to_string = false;
+/// True when a rule masks the column with text (hash_sha256, redact, show_last): a CASE has one type, so the
+/// column is text on every row.
+bool masked_as_text(const authz::ColumnAccess& c) {
   for (const auto& rule : c.rules) {
     if (rule.mask &&
         (rule.mask->kind == authz::Mask::Kind::HashSha256 || rule.mask->kind == authz::Mask::Kind::Redact ||
          rule.mask->kind == authz::Mask::Kind::ShowLast)) {
-      to_string = true;
+      return true;
     }
   }
+  return false;
+}
+
+/// The expression an engine selects for a column: its rules as a CASE (docs/engines.md).
+std::string select_sql(const authz::ColumnAccess& c, authz::SqlDialect d) {
+  const std::string col = authz::quote_identifier(c.name, d);
+  const bool to_string = masked_as_text(c);
   auto value = [&](const authz::ColumnRule& rule) {
     if (rule.mask) return authz::mask_sql(*rule.mask, col, c.type, d);
     if (to_string && !is_string_type(c.type)) return "CAST(" + col + " AS " + dialect_string_type(d) + ")";
@@ -76,14 +82,7 @@ std::string select_sql(const authz::ColumnAccess& c, authz::SqlDialect d) {
 /// The type of what select_sql yields: masks that produce text make the column a string (on every row, since
 /// a CASE has one type).
 std::string result_type(const authz::ColumnAccess& c) {
-  for (const auto& rule : c.rules) {
-    if (rule.mask &&
-        (rule.mask->kind == authz::Mask::Kind::HashSha256 || rule.mask->kind == authz::Mask::Kind::Redact ||
-         rule.mask->kind == authz::Mask::Kind::ShowLast)) {
-      return is_string_type(c.type) ? c.type : "string";
-    }
-  }
-  return c.type;
+  return masked_as_text(c) && !is_string_type(c.type) ? "string" : c.type;
 }
 
 /// Rows where a column shows anything, as SQL (only when it has a cell filter).

@@ -415,12 +415,9 @@ authz::QueryAuthorization CatalogService::check_query_authorization(const Caller
     throw Error(ErrorCode::NotFound, "query authorization not found, invalid or expired");
   }
   // An id stays valid only while its principal may still read the table: a revocation ends it at once.
-  const auto colon = qa->principal.find(':');
-  const bool is_admin = qa->principal == "user:" + std::string(authz::kAdminUser);
-  authz::Subject subject{qa->principal, is_admin};
   authz::Resource r{qa->database, qa->table, {}, {}, {}};
-  if (colon == std::string::npos ||
-      !engine_.snapshot()->allows(subject, Action::ListPartitions, r, catalog::now_millis()) ||
+  if (!engine_.snapshot()->allows(authz::subject_of_id(qa->principal), Action::ListPartitions, r,
+                                  catalog::now_millis()) ||
       !store_.get_table(qa->database, qa->table)) {
     throw Error(ErrorCode::NotFound, "query authorization not found, invalid or expired");
   }
@@ -437,9 +434,8 @@ authz::Explanation CatalogService::explain(const Caller& caller, const std::stri
   require(caller, Action::Explain, Resource{db, t, id, {}, {}});
   auto found = store_.get_table(db, t);
   if (!found) throw Error(ErrorCode::NotFound, "table '" + db + "." + t + "' not found");
-  const bool is_admin = ref.kind == catalog::PrincipalKind::User && ref.name == authz::kAdminUser;
   authz::Explanation ex =
-      engine_.snapshot()->explain(authz::Subject{id, is_admin}, *found, catalog::now_millis());
+      engine_.snapshot()->explain(authz::subject_of_id(id), *found, catalog::now_millis());
   if (!caller.is_admin) {
     // Explaining itself, a caller learns nothing about columns it cannot see (not even their names).
     std::erase_if(ex.columns, [](const authz::Explanation::ColumnLine& c) { return !c.allowed; });

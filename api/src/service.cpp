@@ -76,8 +76,8 @@ std::string audit_resource(const Resource& r) {
   return "catalog";
 }
 
-void CatalogService::record_decision(const Caller& caller, const std::string& action, const std::string& resource,
-                                     const authz::Decision& d) {
+void CatalogService::record_decision(const Caller& caller, const std::string& action,
+                                     const std::string& resource, const authz::Decision& d) {
   catalog::AuditEntry entry;
   entry.request_id = caller.request_id;
   entry.principal = subject_id(caller);
@@ -167,8 +167,13 @@ catalog::Table CatalogService::load_table(const std::string& database, const std
 
 catalog::Table CatalogService::visible_columns(const Caller& caller, catalog::Table table) {
   if (caller.is_admin) return table;
+  // Resolve first: the table is moved into the call below.
   const authz::TableAccess access =
       engine_.snapshot()->resolve(authz::subject_of(caller), table, catalog::now_millis());
+  return visible_columns(access, std::move(table));
+}
+
+catalog::Table CatalogService::visible_columns(const authz::TableAccess& access, catalog::Table table) {
   using catalog::Permission;
   if (catalog::has(access.whole_table, Permission::Describe) ||
       catalog::has(access.whole_table, Permission::Alter)) {
@@ -285,11 +290,8 @@ catalog::Table CatalogService::get_table_version(const Caller& caller, const std
 
 // --- partitions ----------------------------------------------------------------------------------
 
-std::optional<std::string> CatalogService::pruned_filter(const Caller& caller, const catalog::Table& table,
+std::optional<std::string> CatalogService::pruned_filter(const authz::TableAccess& access,
                                                          const std::string& filter) {
-  if (caller.is_admin) return filter;
-  const authz::TableAccess access =
-      engine_.snapshot()->resolve(authz::subject_of(caller), table, catalog::now_millis());
   if (access.columns.empty()) return std::nullopt;  // every source failed closed (F1): nothing to list
   if (access.all_rows || access.partition_filter.empty()) return filter;  // rows are the engine's to filter
   if (filter.find_first_not_of(" \t\r\n") == std::string::npos) return access.partition_filter;
@@ -318,11 +320,14 @@ Page<catalog::Partition> CatalogService::list_partitions(const Caller& caller, c
     catalog::PartitionExpression::create(filter,
                                          t.partition_keys);  // the caller's own errors name its filter
   }
-  const std::optional<std::string> governed = pruned_filter(caller, t, filter);
+  // One resolution serves both the pruning (S5) and the columns of the partitions (S1).
+  const authz::TableAccess access =
+      engine_.snapshot()->resolve(authz::subject_of(caller), t, catalog::now_millis());
+  const std::optional<std::string> governed = pruned_filter(access, filter);
   if (!governed) return {};
   Page<catalog::Partition> out =
       store_.list_partitions(r.database, r.table, std::string_view(*governed), page);
-  const catalog::Table visible = visible_columns(caller, t);
+  const catalog::Table visible = visible_columns(access, t);
   for (auto& p : out.items) cut_columns(p, visible);
   return out;
 }
@@ -350,13 +355,15 @@ std::vector<catalog::Partition> CatalogService::batch_get_partitions(
   const catalog::Table t = load_table(r.database, r.table);  // a missing table is reported as such
   std::vector<catalog::Partition> found = store_.batch_get_partitions(r.database, r.table, values);
   if (caller.is_admin) return found;
-  const std::optional<std::string> pruning = pruned_filter(caller, t, "");
+  const authz::TableAccess access =
+      engine_.snapshot()->resolve(authz::subject_of(caller), t, catalog::now_millis());
+  const std::optional<std::string> pruning = pruned_filter(access, "");
   if (!pruning) return {};
   if (!pruning->empty()) {
     auto expr = catalog::PartitionExpression::create(*pruning, t.partition_keys);
     std::erase_if(found, [&](const catalog::Partition& p) { return !expr->matches(p.values); });
   }
-  const catalog::Table visible = visible_columns(caller, t);
+  const catalog::Table visible = visible_columns(access, t);
   for (auto& p : found) cut_columns(p, visible);
   return found;
 }

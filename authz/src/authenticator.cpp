@@ -97,7 +97,7 @@ Caller Authenticator::authenticate(const SignableRequest& req, std::int64_t now_
   caller.arn = caller.principal.arn(catalog_id_);
   caller.access_key_id = auth->access_key_id;
   caller.groups = cached->groups;
-  caller.is_admin = cached->kind == catalog::PrincipalKind::User && cached->owner == kAdminUser;
+  caller.is_admin = is_administrator(PrincipalRef{cached->kind, cached->owner});
   if (cache_ttl_.count() > 0) {
     std::lock_guard lock(cache_mutex_);
     if (cache_.size() >= kMaxCachedKeys) cache_.clear();

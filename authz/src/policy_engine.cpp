@@ -147,14 +147,12 @@ HotGrant hot(const CompiledGrant* c) {
 
 struct PrincipalGrants {
   std::vector<std::unique_ptr<CompiledGrant>> owned;
-  SvMap<HotList> table_hot;                            ///< table_flat as HotGrants (on_table's path)
-  std::unordered_map<std::string, HotList> wildcard_hot;  ///< wildcard as HotGrants
+  SvMap<HotList> table_hot;  ///< TABLE, TABLE_WITH_COLUMNS, DATA_CELLS_FILTER keyed by TableKey
   GrantList catalog;
   std::unordered_map<std::string, GrantList> by_database;  ///< DATABASE
-  std::unordered_map<std::string, GrantList> wildcard;     ///< TABLE_WILDCARD, by database
+  std::unordered_map<std::string, HotList> wildcard;       ///< TABLE_WILDCARD, by database
   /// TABLE, TABLE_WITH_COLUMNS, DATA_CELLS_FILTER: database -> table -> grants
   std::unordered_map<std::string, std::unordered_map<std::string, GrantList>> by_table;
-  SvMap<GrantList> table_flat;  ///< the same grants keyed by TableKey: one lookup per decision
   GrantList tag_database;
   GrantList tag_table;
   GrantList locations;
@@ -193,14 +191,12 @@ std::shared_ptr<const PrincipalGrants> index_grants(std::vector<Grant> grants) {
         pg->by_database[g.database].push_back(c);
         break;
       case ResourceKind::TableWildcard:
-        pg->wildcard[g.database].push_back(c);
-        pg->wildcard_hot[g.database].push_back(hot(c));
+        pg->wildcard[g.database].push_back(hot(c));
         break;
       case ResourceKind::Table:
       case ResourceKind::TableWithColumns:
       case ResourceKind::DataCellsFilter:
         pg->by_table[g.database][g.table].push_back(c);
-        pg->table_flat[std::string(TableKey(g.database, g.table).view())].push_back(c);
         pg->table_hot[std::string(TableKey(g.database, g.table).view())].push_back(hot(c));
         break;
       case ResourceKind::DataLocation:
@@ -237,49 +233,6 @@ struct TagValue {
   const char* source = "";
 };
 
-/// Effective value of `key` on the object (TG2).
-TagValue effective_value(const TagIndex& tags, const std::string& db, const std::string& table,
-                         const std::string& column, const std::string& key) {
-  if (!column.empty()) {
-    if (const auto* tables = find_in(tags.column, db)) {
-      if (const auto* columns = find_in(*tables, table)) {
-        if (const auto* cols = find_in(*columns, column)) {
-          if (auto it = cols->find(key); it != cols->end()) return {&it->second, "column"};
-        }
-      }
-    }
-  }
-  if (!table.empty()) {
-    if (const auto* tables = find_in(tags.table, db)) {
-      if (const auto* t = find_in(*tables, table)) {
-        if (auto it = t->find(key); it != t->end()) return {&it->second, "table"};
-      }
-    }
-  }
-  if (const auto* d = find_in(tags.database, db)) {
-    if (auto it = d->find(key); it != d->end()) return {&it->second, "database"};
-  }
-  return {};
-}
-
-/// The first condition of `expr` the object fails, or nullptr when it matches (TG3).
-const catalog::TagCondition* failing_condition(const TagIndex& tags,
-                                               const std::vector<catalog::TagCondition>& expr,
-                                               const std::string& db, const std::string& table,
-                                               const std::string& column) {
-  for (const catalog::TagCondition& cond : expr) {
-    TagValue v = effective_value(tags, db, table, column, cond.key);
-    if (v.value == nullptr || !std::binary_search(cond.values.begin(), cond.values.end(), *v.value))
-      return &cond;
-  }
-  return nullptr;
-}
-
-bool tags_match(const TagIndex& tags, const std::vector<catalog::TagCondition>& expr, const std::string& db,
-                const std::string& table, const std::string& column) {
-  return failing_condition(tags, expr, db, table, column) == nullptr;
-}
-
 /// The explicit tags that bear on one table, looked up once per decision: its database's, its own and its
 /// columns'. Evaluating a tag expression against a view needs no hashing of names.
 struct TagView {
@@ -302,21 +255,28 @@ struct TagView {
     auto it = columns->find(name);
     return it == columns->end() ? nullptr : &it->second;
   }
-  /// Effective value of `key` (TG2) on the table, or on a column with explicit tags `column_tags`.
-  const std::string* value(const std::string& key, const TagMap* column_tags) const {
-    for (const TagMap* m : {column_tags, table, database}) {
-      if (m == nullptr) continue;
-      if (auto it = m->find(key); it != m->end()) return &it->second;
+  /// Effective value of `key` (TG2) on the table, or on a column with explicit tags `column_tags`, and where
+  /// it was assigned.
+  TagValue lookup(const std::string& key, const TagMap* column_tags) const {
+    const std::pair<const TagMap*, const char*> levels[] = {
+        {column_tags, "column"}, {table, "table"}, {database, "database"}};
+    for (const auto& [map, source] : levels) {
+      if (map == nullptr) continue;
+      if (auto it = map->find(key); it != map->end()) return {&it->second, source};
+    }
+    return {};
+  }
+  /// The first condition of `expr` the table (column_tags null) or column fails, or nullptr (TG3).
+  const catalog::TagCondition* failing(const std::vector<catalog::TagCondition>& expr,
+                                       const TagMap* column_tags) const {
+    for (const catalog::TagCondition& cond : expr) {
+      const std::string* v = lookup(cond.key, column_tags).value;
+      if (v == nullptr || !std::binary_search(cond.values.begin(), cond.values.end(), *v)) return &cond;
     }
     return nullptr;
   }
-  /// TG3 on the table (column_tags null) or on a column.
   bool matches(const std::vector<catalog::TagCondition>& expr, const TagMap* column_tags) const {
-    for (const catalog::TagCondition& cond : expr) {
-      const std::string* v = value(cond.key, column_tags);
-      if (v == nullptr || !std::binary_search(cond.values.begin(), cond.values.end(), *v)) return false;
-    }
-    return true;
+    return failing(expr, column_tags) == nullptr;
   }
   /// Some column with explicit tags matches.
   bool some_column_matches(const std::vector<catalog::TagCondition>& expr) const {
@@ -327,6 +287,27 @@ struct TagView {
     return false;
   }
 };
+
+/// Effective value of `key` on a database, table or column (TG2).
+TagValue effective_value(const TagIndex& tags, const std::string& db, const std::string& table,
+                         const std::string& column, const std::string& key) {
+  const TagView view = TagView::of(tags, db, table);
+  return view.lookup(key, column.empty() ? nullptr : view.column(column));
+}
+
+/// The first condition of `expr` the object fails, or nullptr when it matches (TG3).
+const catalog::TagCondition* failing_condition(const TagIndex& tags,
+                                               const std::vector<catalog::TagCondition>& expr,
+                                               const std::string& db, const std::string& table,
+                                               const std::string& column) {
+  const TagView view = TagView::of(tags, db, table);
+  return view.failing(expr, column.empty() ? nullptr : view.column(column));
+}
+
+bool tags_match(const TagIndex& tags, const std::vector<catalog::TagCondition>& expr, const std::string& db,
+                const std::string& table, const std::string& column) {
+  return failing_condition(tags, expr, db, table, column) == nullptr;
+}
 
 bool some_tagged_column_matches(const TagIndex& tags, const std::vector<catalog::TagCondition>& expr,
                                 const std::string& db, const std::string& table) {
@@ -405,18 +386,10 @@ class PolicySnapshotImpl {
 
   template <class Fn>
   void for_each_bucket_slow(const std::string& principal, Fn&& fn) const {
-    auto visit = [&](const std::string& id) {
+    for (const std::string& id : subjects(principal)) {
       auto it = principals.find(id);
       if (it != principals.end()) fn(*it->second);
-    };
-    visit(principal);
-    if (principal.rfind("user:", 0) == 0) {
-      auto it = groups_of_user->find(principal.substr(5));
-      if (it != groups_of_user->end()) {
-        for (const std::string& g : it->second) visit("group:" + g);
-      }
     }
-    if (principal != catalog::kEveryone) visit(std::string(catalog::kEveryone));
   }
 
   const catalog::DataCellsFilter* filter(const std::string& db, const std::string& table,
@@ -466,7 +439,7 @@ class PolicySnapshotImpl {
           if (done) return;
         }
       }
-      if (auto it = pg.wildcard_hot.find(db); it != pg.wildcard_hot.end()) {
+      if (auto it = pg.wildcard.find(db); it != pg.wildcard.end()) {
         for (const HotGrant& h : it->second) {
           if (h.live(now)) add_whole(h.perms, h.grantable, *h.grant);
           if (done) return;
@@ -533,9 +506,9 @@ class PolicySnapshotImpl {
         }
       }
       if (const auto* grants = find_in(pg.wildcard, db)) {
-        for (const CompiledGrant* g : *grants) {
-          if (g->live(now) && g->perms != 0) {
-            found = g->id;
+        for (const HotGrant& h : *grants) {
+          if (h.live(now) && h.perms != 0) {
+            found = h.grant->id;
             return;
           }
         }
@@ -766,8 +739,8 @@ Collected collect_sources(const PolicySnapshotImpl& s, const std::string& princi
       }
     }
     if (const auto* grants = find_in(pg.wildcard, db)) {
-      for (const CompiledGrant* g : *grants) {
-        if (g->has_select() && note_expired(*g)) whole(*g);
+      for (const HotGrant& h : *grants) {
+        if (h.grant->has_select() && note_expired(*h.grant)) whole(*h.grant);
       }
     }
     for (const CompiledGrant* g : pg.tag_table) {
@@ -971,6 +944,12 @@ std::string principal_id_to_arn(const std::string& id, const std::string& catalo
 
 Subject subject_of(const Caller& caller) {
   return Subject{principal_id(caller.principal), caller.is_admin};
+}
+
+Subject subject_of_id(const std::string& id) {
+  static const std::string admin =
+      principal_id(PrincipalRef{catalog::PrincipalKind::User, std::string(kAdminUser)});
+  return Subject{id, id == admin};
 }
 
 // ---- PolicySnapshot ----------------------------------------------------------------------------------
@@ -1303,7 +1282,7 @@ Explanation PolicySnapshot::explain(const Subject& subject, const catalog::Table
             }
           }
           if (const auto* grants = find_in(pg.wildcard, db)) {
-            for (const CompiledGrant* g : *grants) consider(g);
+            for (const HotGrant& h : *grants) consider(h.grant);
           }
           for (const CompiledGrant* g : pg.tag_table) {
             if (tags_match(*s.tags, g->grant.tag_expression, db, table.name, "")) consider(g);

@@ -215,10 +215,12 @@ class CatalogService {
   /// Applies V1/S1 to a table's columns for the caller (keeps only what it may see, masks noted in the
   /// columns' parameters).
   catalog::Table visible_columns(const Caller& caller, catalog::Table table);
+  /// The same for an access already resolved for the caller (not for administrators).
+  static catalog::Table visible_columns(const authz::TableAccess& access, catalog::Table table);
   /// The partition filter to run for the caller: its own `filter` ANDed with its row filter when that is over
   /// partition keys (S5); nullopt when it may read nothing (every SELECT source failed closed, F1).
-  std::optional<std::string> pruned_filter(const Caller& caller, const catalog::Table& table,
-                                           const std::string& filter);
+  static std::optional<std::string> pruned_filter(const authz::TableAccess& access,
+                                                  const std::string& filter);
   std::string subject_id(const Caller& caller) const;
   /// Denied reads become NotFound so that hidden entities are indistinguishable from missing ones.
   void require_visible(const Caller& caller, authz::Action action, const authz::Resource& resource,

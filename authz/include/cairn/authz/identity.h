@@ -93,4 +93,9 @@ BootstrapResult bootstrap_admin(catalog::Store& store, const SecretBox& box, con
 /// Name of the bootstrap administrator user.
 inline constexpr std::string_view kAdminUser = "admin";
 
+/// True for the data lake administrator (the bootstrap user), the one rule every component uses.
+inline bool is_administrator(const PrincipalRef& principal) {
+  return principal.kind == catalog::PrincipalKind::User && principal.name == kAdminUser;
+}
+
 }  // namespace cairn::authz

@@ -122,6 +122,8 @@ struct Subject {
   bool is_admin = false;
 };
 Subject subject_of(const Caller& caller);
+/// The subject of a canonical principal id ("user:alice"), administrator or not by is_administrator().
+Subject subject_of_id(const std::string& principal_id);
 
 class PolicySnapshotImpl;
 
