@@ -16,7 +16,9 @@ constexpr std::int64_t kMaxSkewSeconds = 15 * 60;
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
+    // ASCII only (header names): std::tolower would consult the locale for every byte.
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) {
       return false;
     }
   }
@@ -49,34 +51,49 @@ Caller Authenticator::authenticate(const SignableRequest& req, std::int64_t now_
   if (!auth) unauthenticated("malformed Authorization header: " + error);
 
   const auto now = std::chrono::steady_clock::now();
-  std::optional<CachedKey> cached;
+  std::shared_ptr<const CachedKey> cached;
   {
     std::lock_guard lock(cache_mutex_);
     if (auto it = cache_.find(auth->access_key_id); it != cache_.end()) {
-      if (it->second.expires > now) {
+      if (it->second->expires > now) {
         cached = it->second;
       } else {
         cache_.erase(it);
       }
     }
   }
+  bool fresh = false;
   if (!cached) {
     const auto key = store_.get_access_key(auth->access_key_id);
     if (!key || key->status != catalog::AccessKeyStatus::Active) unauthenticated("invalid access key id");
-    cached.emplace(CachedKey{key->owner_kind, key->owner_name, {}, {}, now + cache_ttl_});
+    auto entry = std::make_shared<CachedKey>();
+    entry->kind = key->owner_kind;
+    entry->owner = key->owner_name;
+    entry->expires = now + cache_ttl_;
     try {
-      cached->secret = box_.open(key->sealed_secret);
+      entry->secret = box_.open(key->sealed_secret);
     } catch (const Error&) {
       throw Error(ErrorCode::Internal, "the stored secret of access key " + auth->access_key_id +
                                            " cannot be opened (was the master key file replaced?)");
     }
     if (key->owner_kind == catalog::PrincipalKind::User)
-      cached->groups = store_.list_groups_for_user(key->owner_name);
+      entry->groups = store_.list_groups_for_user(key->owner_name);
+    cached = std::move(entry);
+    fresh = true;
   }
-  const std::string& secret = cached->secret;
+  const CachedKey& entry = *cached;
+  auto signing_key = [&] {
+    const std::string scope = auth->date + "/" + auth->region + "/" + auth->service;
+    std::lock_guard lock(entry.scope_mutex);
+    if (entry.scope != scope) {
+      entry.signing_key = derive_signing_key(entry.secret, auth->date, auth->region, auth->service);
+      entry.scope = scope;
+    }
+    return entry.signing_key;
+  };
 
   std::string detail;
-  switch (verify_request(req, *auth, secret, now_seconds, kMaxSkewSeconds, &detail)) {
+  switch (verify_request_with_key(req, *auth, signing_key, now_seconds, kMaxSkewSeconds, &detail)) {
     case VerifyStatus::Ok:
       break;
     case VerifyStatus::ClockSkew:
@@ -93,15 +110,15 @@ Caller Authenticator::authenticate(const SignableRequest& req, std::int64_t now_
   }
 
   Caller caller;
-  caller.principal = PrincipalRef{cached->kind, cached->owner};
+  caller.principal = PrincipalRef{entry.kind, entry.owner};
   caller.arn = caller.principal.arn(catalog_id_);
   caller.access_key_id = auth->access_key_id;
-  caller.groups = cached->groups;
-  caller.is_admin = is_administrator(PrincipalRef{cached->kind, cached->owner});
-  if (cache_ttl_.count() > 0) {
+  caller.groups = entry.groups;
+  caller.is_admin = is_administrator(caller.principal);
+  if (fresh && cache_ttl_.count() > 0) {
     std::lock_guard lock(cache_mutex_);
     if (cache_.size() >= kMaxCachedKeys) cache_.clear();
-    cache_.try_emplace(auth->access_key_id, std::move(*cached));
+    cache_.try_emplace(auth->access_key_id, std::move(cached));
   }
   return caller;
 }

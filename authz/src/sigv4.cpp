@@ -18,10 +18,24 @@ constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 constexpr std::string_view kTerminator = "aws4_request";
 constexpr std::array<std::string_view, 3> kServices = {"glue", "lakeformation", "cairn"};
 
+/// ASCII lower case (header names and hex digits are ASCII; std::tolower would consult the locale per byte).
+char lower_ascii(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 std::string to_lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) c = lower_ascii(c);
   return out;
+}
+
+/// `name` equals `lower_name` ignoring ASCII case (`lower_name` is lower-case already); no allocation.
+bool is_header(std::string_view name, std::string_view lower_name) {
+  if (name.size() != lower_name.size()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (lower_ascii(name[i]) != lower_name[i]) return false;
+  }
+  return true;
 }
 
 bool is_space(char c) {
@@ -166,20 +180,20 @@ std::string canonical_query(std::string_view raw_query) {
 std::vector<std::string_view> header_values(const SignableRequest& req, std::string_view lower_name) {
   std::vector<std::string_view> values;
   for (const auto& [name, value] : req.headers) {
-    if (name.size() == lower_name.size() && to_lower(name) == lower_name) values.push_back(value);
+    if (is_header(name, lower_name)) values.push_back(value);
   }
   return values;
 }
 
 std::optional<std::string_view> first_header(const SignableRequest& req, std::string_view lower_name) {
   for (const auto& [name, value] : req.headers) {
-    if (name.size() == lower_name.size() && to_lower(name) == lower_name) return value;
+    if (is_header(name, lower_name)) return value;
   }
   return std::nullopt;
 }
 
 void erase_header(SignableRequest& req, std::string_view lower_name) {
-  std::erase_if(req.headers, [&](const auto& h) { return to_lower(h.first) == lower_name; });
+  std::erase_if(req.headers, [&](const auto& h) { return is_header(h.first, lower_name); });
 }
 
 bool all_digits(std::string_view s) {
@@ -359,13 +373,18 @@ std::string string_to_sign(std::string_view amz_date, std::string_view scope,
   return out;
 }
 
-std::string compute_signature(std::string_view secret, std::string_view date, std::string_view region,
-                              std::string_view service, std::string_view string_to_sign) {
+std::string derive_signing_key(std::string_view secret, std::string_view date, std::string_view region,
+                               std::string_view service) {
   const std::string k_date = detail::hmac_sha256("AWS4" + std::string(secret), date);
   const std::string k_region = detail::hmac_sha256(k_date, region);
   const std::string k_service = detail::hmac_sha256(k_region, service);
-  const std::string k_signing = detail::hmac_sha256(k_service, kTerminator);
-  return detail::hex_encode(detail::hmac_sha256(k_signing, string_to_sign));
+  return detail::hmac_sha256(k_service, kTerminator);
+}
+
+std::string compute_signature(std::string_view secret, std::string_view date, std::string_view region,
+                              std::string_view service, std::string_view string_to_sign) {
+  return detail::hex_encode(
+      detail::hmac_sha256(derive_signing_key(secret, date, region, service), string_to_sign));
 }
 
 std::string sha256_hex(std::string_view data) {
@@ -416,6 +435,14 @@ void sign_request(SignableRequest& req, std::string_view access_key_id, std::str
 VerifyStatus verify_request(const SignableRequest& req, const SigV4Authorization& auth,
                             std::string_view secret, std::int64_t now, std::int64_t max_skew_seconds,
                             std::string* detail) {
+  return verify_request_with_key(
+      req, auth, [&] { return derive_signing_key(secret, auth.date, auth.region, auth.service); }, now,
+      max_skew_seconds, detail);
+}
+
+VerifyStatus verify_request_with_key(const SignableRequest& req, const SigV4Authorization& auth,
+                                     const std::function<std::string()>& signing_key, std::int64_t now,
+                                     std::int64_t max_skew_seconds, std::string* detail) {
   if (std::find(kServices.begin(), kServices.end(), auth.service) == kServices.end()) {
     return fail(VerifyStatus::UnknownService, detail,
                 "service '" + auth.service + "' is not served here (sign for glue, lakeformation or cairn)");
@@ -480,7 +507,7 @@ VerifyStatus verify_request(const SignableRequest& req, const SigV4Authorization
   const std::string scope =
       auth.date + "/" + auth.region + "/" + auth.service + "/" + std::string(kTerminator);
   const std::string sts = string_to_sign(amz_date, scope, canonical_request(req, signed_names, body_hash));
-  const std::string expected = compute_signature(secret, auth.date, auth.region, auth.service, sts);
+  const std::string expected = detail::hex_encode(detail::hmac_sha256(signing_key(), sts));
   if (expected.size() != auth.signature.size() ||
       CRYPTO_memcmp(expected.data(), auth.signature.data(), expected.size()) != 0) {
     return fail(VerifyStatus::BadSignature, detail,

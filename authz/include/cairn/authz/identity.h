@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -66,6 +67,11 @@ class Authenticator {
     std::string secret;
     std::vector<std::string> groups;
     std::chrono::steady_clock::time_point expires;
+    /// The signing key of the last credential scope ("date/region/service") this key signed for: clients
+    /// sign every request of a day with one scope, so four of the five HMACs of a check are skipped.
+    mutable std::mutex scope_mutex;
+    mutable std::string scope;        ///< guarded by scope_mutex
+    mutable std::string signing_key;  ///< guarded by scope_mutex
   };
   static constexpr std::size_t kMaxCachedKeys = 10000;
 
@@ -74,7 +80,8 @@ class Authenticator {
   std::string catalog_id_;
   std::chrono::milliseconds cache_ttl_;
   mutable std::mutex cache_mutex_;
-  mutable std::unordered_map<std::string, CachedKey> cache_;  ///< guarded by cache_mutex_
+  mutable std::unordered_map<std::string, std::shared_ptr<const CachedKey>>
+      cache_;  ///< guarded by cache_mutex_
 };
 
 /// What bootstrap_admin did.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,5 +70,16 @@ enum class VerifyStatus {
 VerifyStatus verify_request(const SignableRequest& req, const SigV4Authorization& auth,
                             std::string_view secret, std::int64_t now, std::int64_t max_skew_seconds = 900,
                             std::string* detail = nullptr);
+
+/// The SigV4 signing key for `secret` and a credential scope (four chained HMACs). It depends only on the
+/// secret and the scope, so a verifier may cache it per (key, date, region, service).
+std::string derive_signing_key(std::string_view secret, std::string_view date, std::string_view region,
+                               std::string_view service);
+
+/// verify_request with the signing key supplied by `signing_key` (called only once every other check has
+/// passed, with `auth`'s scope), so that a caller can serve it from a cache.
+VerifyStatus verify_request_with_key(const SignableRequest& req, const SigV4Authorization& auth,
+                                     const std::function<std::string()>& signing_key, std::int64_t now,
+                                     std::int64_t max_skew_seconds = 900, std::string* detail = nullptr);
 
 }  // namespace cairn::authz
