@@ -77,7 +77,10 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
 }  // namespace
 
 bool is_valid_utf8(std::string_view text) {
-  for (std::size_t i = 0; i < text.size();) {
+  // ASCII runs (nearly all text here) need no decoding.
+  std::size_t i = 0;
+  while (i < text.size() && static_cast<unsigned char>(text[i]) < 0x80) ++i;
+  for (; i < text.size();) {
     std::size_t n = utf8_sequence_length(text, i);
     if (n == 0) return false;
     i += n;

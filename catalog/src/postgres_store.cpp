@@ -6,7 +6,14 @@
 
 #include <pqxx/pqxx>
 
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -23,6 +30,9 @@ constexpr std::int64_t kMigrationLockKey = 0x636169726E6D6967;  // "cairnmig"
 constexpr auto kCheckoutTimeout = std::chrono::seconds(10);
 /// NOTIFY channel of policy changes; the payload is the new epoch.
 constexpr const char* kPolicyChannel = "cairn_policy";
+constexpr const char* kCatalogChannel = "cairn_catalog";
+/// Pause before the catalog listener reconnects after losing its connection.
+constexpr auto kCatalogReconnectDelay = std::chrono::milliseconds(200);
 /// Pause before retrying after the LISTEN connection failed.
 constexpr auto kListenRetryDelay = std::chrono::milliseconds(50);
 
@@ -86,7 +96,11 @@ class PostgresDialect final : public sql::Dialect {
   std::string notify_policy() const override {
     return std::string("SELECT pg_notify('") + kPolicyChannel + "', ?)";
   }
+  std::string notify_catalog() const override {
+    return std::string("SELECT pg_notify('") + kCatalogChannel + "', '')";
+  }
   std::string audit_lock() const override { return "SELECT pg_advisory_xact_lock(?)"; }
+  std::size_t rows_per_insert() const override { return 100; }
   std::string grant_identity() const override { return "(principal, md5(resource_key))"; }
 };
 
@@ -247,6 +261,17 @@ class PolicyReceiver final : public pqxx::notification_receiver {
   void operator()(const std::string& /*payload*/, int /*backend_pid*/) override {}
 };
 
+/// Calls `on_change` for every notification on the catalog channel (LISTEN from construction).
+class CatalogReceiver final : public pqxx::notification_receiver {
+ public:
+  CatalogReceiver(pqxx::connection_base& conn, std::function<void()> on_change)
+      : pqxx::notification_receiver(conn, kCatalogChannel), on_change_(std::move(on_change)) {}
+  void operator()(const std::string& /*payload*/, int /*backend_pid*/) override { on_change_(); }
+
+ private:
+  std::function<void()> on_change_;
+};
+
 class PostgresStore final : public SqlStore {
  public:
   PostgresStore(const std::string& url, int pool_size)
@@ -280,9 +305,29 @@ class PostgresStore final : public SqlStore {
   }
 
   ~PostgresStore() override {
+    if (catalog_thread_.joinable()) {
+      const std::uint64_t one = 1;
+      [[maybe_unused]] const auto written = ::write(stop_fd_, &one, sizeof one);
+      catalog_thread_.join();
+    }
+    if (stop_fd_ >= 0) ::close(stop_fd_);
     std::lock_guard<std::mutex> lock(wait_mutex_);
     receiver_.reset();
     listen_conn_.reset();
+  }
+
+  /// The local change counter while the catalog listener is connected (started by the first call), else
+  /// nullopt: other nodes' writes are announced only to a listening connection.
+  std::optional<std::uint64_t> catalog_change_token() override {
+    std::call_once(catalog_once_, [this] {
+      stop_fd_ = ::eventfd(0, EFD_CLOEXEC);
+      if (stop_fd_ >= 0) catalog_thread_ = std::thread([this] { catalog_listen_loop(); });
+    });
+    // Read the counter before the flag: a listener that went down after the flag was read has bumped the
+    // counter, so an entry cached under this token is invalid at once.
+    const std::uint64_t token = local_catalog_changes();
+    if (!catalog_listening_.load(std::memory_order_acquire)) return std::nullopt;
+    return token;
   }
 
   std::string_view backend() const override { return "postgres"; }
@@ -360,6 +405,37 @@ class PostgresStore final : public SqlStore {
     return std::nullopt;
   }
 
+  /// Keeps a LISTEN cairn_catalog connection open and turns each notification into catalog_changed(), until
+  /// stop_fd_ is signalled. While it is not listening, catalog_change_token() is nullopt; every connect and
+  /// every loss changes the token, since notifications may have been missed in between.
+  void catalog_listen_loop() {
+    while (true) {
+      try {
+        pqxx::connection conn(url_);
+        CatalogReceiver receiver(conn, [this] { catalog_changed(); });
+        catalog_changed();
+        catalog_listening_.store(true, std::memory_order_release);
+        while (true) {
+          conn.get_notifs();  // throws broken_connection when the server went away
+          if (!conn.is_open()) break;
+          pollfd fds[2] = {{conn.sock(), POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+          const int ready = ::poll(fds, 2, -1);
+          if (ready < 0 && errno != EINTR) break;
+          if (fds[1].revents != 0) {
+            catalog_listening_.store(false, std::memory_order_release);
+            return;
+          }
+        }
+      } catch (const std::exception&) {
+        // Not listening (cannot connect, or the connection broke): no caching until reconnected.
+      }
+      catalog_listening_.store(false, std::memory_order_release);
+      catalog_changed();
+      pollfd stop{stop_fd_, POLLIN, 0};
+      if (::poll(&stop, 1, static_cast<int>(kCatalogReconnectDelay.count())) > 0) return;
+    }
+  }
+
   /// Hands the listener role back and wakes the other waiters. Requires wait_mutex_.
   void finish_listening() {
     listening_ = false;
@@ -377,6 +453,11 @@ class PostgresStore final : public SqlStore {
   /// The LISTEN connection and its receiver: used by the listener thread only (listening_ hands them over).
   std::unique_ptr<pqxx::connection> listen_conn_;
   std::unique_ptr<PolicyReceiver> receiver_;
+
+  std::once_flag catalog_once_;
+  int stop_fd_ = -1;                            ///< eventfd that stops the catalog listener
+  std::thread catalog_thread_;                  ///< runs catalog_listen_loop
+  std::atomic<bool> catalog_listening_{false};  ///< the catalog listener's LISTEN is in place
 };
 
 }  // namespace

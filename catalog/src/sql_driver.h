@@ -95,6 +95,13 @@ class Dialect : public PartitionExpression::SqlDialect {
   /// Statement with one `?` (the new epoch as text) announcing a policy change to other nodes when the
   /// transaction commits (PostgreSQL: pg_notify on cairn_policy); "" where there is nothing to announce.
   virtual std::string notify_policy() const = 0;
+  /// Statement without parameters announcing, when the transaction commits, that a database or table
+  /// changed (PostgreSQL: pg_notify on cairn_catalog); "" where no other process can cache the catalog.
+  virtual std::string notify_catalog() const = 0;
+  /// Rows per INSERT statement when appending many rows: 100 where each statement is a round trip
+  /// (PostgreSQL); 1 where statements run in process (SQLite: one cached single-row statement is cheaper than
+  /// building, numbering and caching a 1,100-parameter one).
+  virtual std::size_t rows_per_insert() const = 0;
   /// Statement with one `?` (a lock key) taking a lock held until the transaction ends, serialising audit
   /// appenders; "" where write transactions are serialised anyway (SQLite).
   virtual std::string audit_lock() const = 0;

@@ -437,6 +437,7 @@ Database SqlStore::create_database_impl(const Database& db) {
   Database out = db;
   out.create_time = now_millis();
   transact(true, [&](sql::Connection& c) {
+    announce_catalog_change(c);
     auto r =
         exec(c,
              "INSERT INTO databases (name, description, location_uri, parameters, create_time) "
@@ -475,6 +476,7 @@ Page<Database> SqlStore::list_databases_impl(const PageRequest& page) {
 
 Database SqlStore::update_database_impl(const std::string& name, const Database& db) {
   return transact(true, [&](sql::Connection& c) {
+    announce_catalog_change(c);
     auto r = exec(c,
                   "UPDATE databases SET description = ?, location_uri = ?, parameters = ? WHERE name = ? "
                   "RETURNING create_time",
@@ -489,6 +491,7 @@ Database SqlStore::update_database_impl(const std::string& name, const Database&
 
 void SqlStore::delete_database_impl(const std::string& name) {
   transact(true, [&](sql::Connection& c) {
+    announce_catalog_change(c);
     // Locking the row first makes a concurrent grant, filter or tag assignment naming the database either
     // commit before (and be deleted here) or fail its foreign key check after.
     auto r = exec(c, "SELECT id FROM databases WHERE name = ?" + dialect_->for_update(), {name});
@@ -546,6 +549,7 @@ Table SqlStore::create_table_impl(const std::string& database, const Table& tabl
   out.update_time = out.create_time;
   out.version_id = 1;
   transact(true, [&](sql::Connection& c) {
+    announce_catalog_change(c);
     const std::int64_t db_id = database_id(c, *dialect_, database);
     auto r = exec(
         c,
@@ -600,6 +604,7 @@ Page<Table> SqlStore::list_tables_impl(const std::string& database, const PageRe
 Table SqlStore::update_table_impl(const std::string& database, const Table& table,
                                   std::optional<std::int64_t> expected_version) {
   return transact(true, [&](sql::Connection& c) {
+    announce_catalog_change(c);
     auto r = exec(c,
                   "SELECT id, version_id, create_time FROM tables WHERE database_id = "
                   "(SELECT id FROM databases WHERE name = ?) AND name = ?" +
@@ -648,6 +653,7 @@ Table SqlStore::update_table_impl(const std::string& database, const Table& tabl
 
 void SqlStore::delete_table_impl(const std::string& database, const std::string& name) {
   transact(true, [&](sql::Connection& c) {
+    announce_catalog_change(c);
     auto r = exec(c,
                   "SELECT id FROM tables WHERE database_id = (SELECT id FROM databases WHERE name = ?) AND "
                   "name = ?" +
@@ -1339,6 +1345,11 @@ std::pair<sql::Value, sql::Value> principal_ref(const std::string& principal) {
 
 }  // namespace
 
+void SqlStore::announce_catalog_change(sql::Connection& conn) {
+  const std::string notify = dialect_->notify_catalog();
+  if (!notify.empty()) exec(conn, notify, {});
+}
+
 std::int64_t SqlStore::bump_policy_epoch(sql::Connection& conn) {
   auto r = exec(conn, "UPDATE policy_epoch SET epoch = epoch + 1 WHERE id = 1 RETURNING epoch", {});
   if (r.rows.empty()) throw Error(ErrorCode::Internal, "the store has no policy_epoch row");
@@ -1956,8 +1967,9 @@ void SqlStore::append_audit(std::vector<AuditEntry>& entries, const AuditHasher&
       e.hash = hasher(e);
       prev = e.hash;
     }
-    for (std::size_t start = 0; start < entries.size(); start += kChunk) {
-      const std::size_t end = std::min(entries.size(), start + kChunk);
+    const std::size_t chunk = dialect_->rows_per_insert();
+    for (std::size_t start = 0; start < entries.size(); start += chunk) {
+      const std::size_t end = std::min(entries.size(), start + chunk);
       std::string text = std::string("INSERT INTO audit_log (") + kAuditCols + ") VALUES ";
       Params params;
       params.reserve((end - start) * 11);

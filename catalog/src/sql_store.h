@@ -126,6 +126,10 @@ class SqlStore : public Store {
   template <class Fn>
   auto transact(bool write, Fn&& fn, bool snapshot = false);
 
+  /// Announces (Dialect::notify_catalog) on commit of the open write transaction on `conn` that a database
+  /// or table changed, so that other nodes drop what they cached.
+  void announce_catalog_change(sql::Connection& conn);
+
   /// Increments the policy epoch inside the open write transaction on `conn` and announces it (Dialect::
   /// notify_policy) on commit; returns the new epoch.
   std::int64_t bump_policy_epoch(sql::Connection& conn);

@@ -55,6 +55,7 @@ void validate_access_key_id(const std::string& id) {
 
 Database Store::create_database(Database db) {
   normalize_database(db);
+  const ChangeGuard changed(*this);
   return create_database_impl(db);
 }
 
@@ -71,11 +72,17 @@ Database Store::update_database(std::string_view name, Database db) {
   if (db.name.empty()) db.name = n;
   normalize_database(db);
   if (db.name != n) throw_invalid("name", "a database cannot be renamed (" + n + " to " + db.name + ")");
+  const ChangeGuard changed(*this);
   return update_database_impl(n, db);
 }
 
 void Store::delete_database(std::string_view name) {
+  const ChangeGuard changed(*this);
   delete_database_impl(db_name(name));
+}
+
+std::optional<std::uint64_t> Store::catalog_change_token() {
+  return local_catalog_changes();
 }
 
 // --- tables -----------------------------------------------------------------------------------------------
@@ -83,6 +90,7 @@ void Store::delete_database(std::string_view name) {
 Table Store::create_table(std::string_view database, Table table) {
   const std::string db = db_name(database);
   normalize_table(table);
+  const ChangeGuard changed(*this);
   return create_table_impl(db, table);
 }
 
@@ -99,10 +107,12 @@ Table Store::update_table(std::string_view database, Table table,
   const std::string db = db_name(database);
   normalize_table(table);
   if (expected_version && *expected_version < 1) throw_invalid("version_id", "a version id is 1 or more");
+  const ChangeGuard changed(*this);
   return update_table_impl(db, table, expected_version);
 }
 
 void Store::delete_table(std::string_view database, std::string_view name) {
+  const ChangeGuard changed(*this);
   delete_table_impl(db_name(database), table_name(name));
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -45,6 +46,14 @@ class Store {
   virtual int schema_version() = 0;
   /// True when the backend answers a trivial query and migrations are applied.
   virtual bool ready() = 0;
+
+  /// A number that changes after every committed write to a database or a table made through this object
+  /// and (PostgreSQL) whenever another node's such write is announced (NOTIFY cairn_catalog, sent by every
+  /// database and table write when it commits). A cache of database and table reads stays exact while the
+  /// token is unchanged, provided the token was read before the store was. nullopt while other nodes'
+  /// writes cannot be observed (PostgreSQL: the LISTEN connection is not up yet or was lost), when nothing
+  /// may be cached. SQLite: one process owns the file, so the local counter is the whole truth.
+  virtual std::optional<std::uint64_t> catalog_change_token();
 
   // --- databases ---------------------------------------------------------------------------------
   /// Creates a database; returns it as stored (create_time set).
@@ -214,6 +223,21 @@ class Store {
   virtual std::vector<AuditEntry> scan_audit(std::int64_t after_seq, int limit) = 0;
 
  protected:
+  /// Changes the catalog change token (after a database or table write, and on announcements by others).
+  void catalog_changed() { catalog_changes_.fetch_add(1, std::memory_order_acq_rel); }
+  std::uint64_t local_catalog_changes() const { return catalog_changes_.load(std::memory_order_acquire); }
+  /// Calls catalog_changed() when it goes out of scope, after the write committed or failed (a spurious
+  /// change only costs a cache refill).
+  struct ChangeGuard {
+    explicit ChangeGuard(Store& store) : store_(store) {}
+    ~ChangeGuard() { store_.catalog_changed(); }
+    ChangeGuard(const ChangeGuard&) = delete;
+    ChangeGuard& operator=(const ChangeGuard&) = delete;
+
+   private:
+    Store& store_;
+  };
+
   // Backends implement these; arguments are already normalised and validated.
   virtual Database create_database_impl(const Database& db) = 0;
   virtual std::optional<Database> get_database_impl(const std::string& name) = 0;
@@ -285,6 +309,9 @@ class Store {
   virtual DataLocation register_location_impl(const DataLocation& location) = 0;
   virtual void deregister_location_impl(const std::string& uri) = 0;
   virtual std::vector<DataLocation> list_locations_impl() = 0;
+
+ private:
+  std::atomic<std::uint64_t> catalog_changes_{0};
 };
 
 /// Opens (creating if needed) and migrates a store. An empty `database_url` means SQLite at
