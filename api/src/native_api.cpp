@@ -155,7 +155,12 @@ class Router {
 
   HttpResponse table_item(const std::string& db, const std::string& table) {
     const std::string& m = c_.req.method;
-    if (m == "GET") return json_response(200, catalog::to_json(s_.get_table(who(), db, table)));
+    if (m == "GET") {
+      HttpResponse resp;
+      resp.status = 200;
+      resp.body = *s_.get_table_json(who(), db, table);
+      return resp;
+    }
     if (m == "PUT") {
       json b = body();
       std::optional<std::int64_t> expected;

@@ -7,7 +7,9 @@
 
 #include "cairn/api/errors.h"
 #include "cairn/catalog/error.h"
+#include "cairn/catalog/model_json.h"
 #include "cairn/catalog/names.h"
+#include "table_view_cache.h"
 
 namespace cairn::api {
 
@@ -48,12 +50,15 @@ Page<T> filter_page(Page<T> page, Pred visible) {
 CatalogService::CatalogService(catalog::Store& store, authz::PolicyEngine& engine, authz::AuditLog& audit,
                                const authz::SecretBox& secrets, std::string catalog_id,
                                const authz::Authenticator* authenticator)
-    : store_(store),
+    : table_views_(std::make_unique<TableViewCache>()),
+      store_(store),
       engine_(engine),
       audit_(audit),
       secrets_(secrets),
       catalog_id_(std::move(catalog_id)),
       authenticator_(authenticator) {}
+
+CatalogService::~CatalogService() = default;
 
 void CatalogService::credentials_changed() const {
   if (authenticator_ != nullptr) authenticator_->invalidate();
@@ -216,6 +221,32 @@ catalog::Table CatalogService::get_table(const Caller& caller, const std::string
   const Resource r = table_resource(database, name);
   require_visible(caller, Action::DescribeTable, r, "table '" + r.database + "." + r.table + "'");
   return visible_columns(caller, load_table(r.database, r.table));
+}
+
+std::shared_ptr<const std::string> CatalogService::get_table_json(const Caller& caller,
+                                                                  const std::string& database,
+                                                                  const std::string& name) {
+  const Resource r = table_resource(database, name);
+  const std::string resource = audit_resource(r);
+  // The basis is read before anything it guards: the token before the table, the snapshot before deciding.
+  const std::optional<std::uint64_t> token = store_.catalog_change_token();
+  TableViewCache::Basis basis{token.value_or(0), engine_.snapshot(), authz::subject_of(caller),
+                              catalog::now_millis()};
+  const std::string key = TableViewCache::key(subject_id(caller), r.database, r.table);
+  if (token) {
+    if (auto view = table_views_->find(key, basis)) {
+      record_decision(caller, authz::action_name(Action::DescribeTable), resource, view->decision);
+      return view->body;
+    }
+  }
+  authz::Decision d = decide(caller, Action::DescribeTable, r);
+  if (!d.allowed) throw Error(ErrorCode::NotFound, "table '" + r.database + "." + r.table + "' not found");
+  auto view = std::make_shared<TableViewCache::View>();
+  view->body = std::make_shared<const std::string>(
+      catalog::to_json(visible_columns(caller, load_table(r.database, r.table))).dump());
+  view->decision = std::move(d);
+  if (token) table_views_->put(key, basis, view);
+  return view->body;
 }
 
 namespace {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -58,6 +59,8 @@ struct CreatedAccessKey {
 /// Reads of something the caller may not see behave exactly like reads of something that does not exist
 /// (nullopt / Error(NotFound)); denied mutations throw Error(AccessDenied). Lists contain only what the
 /// caller may see. Other errors are those of catalog::Store.
+class TableViewCache;
+
 class CatalogService {
  public:
   /// `authenticator` (may be null) has its credential cache invalidated after identity changes. `engine`
@@ -65,6 +68,9 @@ class CatalogService {
   CatalogService(catalog::Store& store, authz::PolicyEngine& engine, authz::AuditLog& audit,
                  const authz::SecretBox& secrets, std::string catalog_id,
                  const authz::Authenticator* authenticator = nullptr);
+  ~CatalogService();
+  CatalogService(const CatalogService&) = delete;
+  CatalogService& operator=(const CatalogService&) = delete;
 
   const std::string& catalog_id() const { return catalog_id_; }
   catalog::Store& store() { return store_; }
@@ -81,6 +87,11 @@ class CatalogService {
   catalog::Page<catalog::Table> list_tables(const Caller& caller, const std::string& database,
                                             const catalog::PageRequest& page);
   catalog::Table get_table(const Caller& caller, const std::string& database, const std::string& name);
+  /// get_table rendered as its JSON response body (catalog::to_json), served from a node-local cache of
+  /// rendered views while the table, the policy snapshot and every grant's expiry leave it unchanged
+  /// (api/src/table_view_cache.h); every call is authorized and audited like get_table.
+  std::shared_ptr<const std::string> get_table_json(const Caller& caller, const std::string& database,
+                                                    const std::string& name);
   catalog::Table create_table(const Caller& caller, const std::string& database, catalog::Table table);
   catalog::Table update_table(const Caller& caller, const std::string& database, catalog::Table table,
                               std::optional<std::int64_t> expected_version);
@@ -237,6 +248,7 @@ class CatalogService {
   /// Refuses to deactivate or delete the administrator's last active key (it would lock everyone out).
   void protect_last_admin_key(const catalog::AccessKey& key);
 
+  std::unique_ptr<TableViewCache> table_views_;
   catalog::Store& store_;
   authz::PolicyEngine& engine_;
   authz::AuditLog& audit_;
