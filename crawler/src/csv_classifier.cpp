@@ -1,0 +1,890 @@
+#include "cairn/crawler/csv_classifier.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <unordered_set>
+
+#include "text_sample.h"
+
+namespace cairn::crawler {
+
+namespace {
+
+// Delimiter candidates, rarest first: when two delimiters split the sample equally well, the rarer one wins
+// (a tab-separated file whose text has commas in it is TSV, not CSV).
+constexpr std::array<char, 5> kCandidates = {'\x01', '\t', '|', ';', ','};
+// Rows read to choose the delimiter; the chosen one then parses the whole sample.
+constexpr std::size_t kDetectRows = 200;
+// The share of rows that must have the most common field count for the file to be delimited text.
+constexpr double kMinConsistency = 0.8;
+constexpr std::size_t kMaxColumnName = 255;
+
+constexpr const char* kLazySimpleSerDe = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe";
+constexpr const char* kOpenCsvSerDe = "org.apache.hadoop.hive.serde2.OpenCSVSerde";
+constexpr const char* kTextInputFormat = "org.apache.hadoop.mapred.TextInputFormat";
+constexpr const char* kTextOutputFormat = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat";
+// Joda patterns for LazySimpleSerDe's timestamp.formats: ISO-8601 values with 'T', a fraction and a zone
+// ("ZZ" also parses "Z"); Hive tries its default yyyy-MM-dd HH:mm:ss[.f] first.
+constexpr const char* kIsoTimestampFormats =
+    "yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSSZZ,yyyy-MM-dd'T'HH:mm:ssZZ,yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSS,"
+    "yyyy-MM-dd'T'HH:mm:ss";
+
+using text::trim;
+
+// ---------------------------------------------------------------------------------------------------------
+// Tokenizer
+
+// A row's fields: a view into Parsed::cells.
+struct Fields {
+  const std::string* data = nullptr;
+  std::size_t count = 0;
+  std::size_t size() const { return count; }
+  const std::string& operator[](std::size_t i) const { return data[i]; }
+  const std::string* begin() const { return data; }
+  const std::string* end() const { return data + count; }
+};
+
+struct Row {
+  Fields fields;
+  bool quoted = false;  // some field of the row was enclosed in quotes
+};
+
+struct Parsed {
+  std::vector<std::string> cells;  // the fields of all rows, row after row (one allocation pattern for all)
+  std::vector<Row> rows;           // views into `cells`: a Parsed is moved, never copied
+  bool backslash_escapes = false;  // a backslash escaped a quote, the delimiter or a backslash
+  std::size_t malformed = 0;       // rows with text after a closing quote or an unterminated quote
+
+  Parsed() = default;
+  Parsed(Parsed&&) = default;
+  Parsed& operator=(Parsed&&) = default;
+  Parsed(const Parsed&) = delete;
+  Parsed& operator=(const Parsed&) = delete;
+};
+
+// Splits `text` into rows of fields. Line breaks are \n, \r\n or \r (as Hadoop's LineRecordReader). A field
+// that starts with `quote` (0 = no quoting) runs to the matching quote; inside it a doubled quote (RFC 4180)
+// or a backslash-escaped quote stands for one quote, and line breaks are data. Outside quotes a backslash
+// escapes the delimiter, the quote or a backslash (LazySimpleSerDe's escape.delim). Blank lines are skipped.
+// With `truncated`, the last row is dropped unless a line break ends it (the sample may cut it).
+Parsed parse(std::string_view text, char delim, char quote, bool truncated, std::size_t max_rows) {
+  Parsed out;
+  struct Span {
+    std::size_t begin;
+    std::size_t count;
+    bool quoted;
+  };
+  std::vector<Span> spans;
+  const std::size_t n = text.size();
+  const bool escapes = delim != '\\' && quote != '\\';
+  // Characters that end a run of plain text outside and inside quotes.
+  char plain_stops[5] = {delim, '\n', '\r', escapes ? '\\' : delim, quote != '\0' ? quote : delim};
+  char quoted_stops[2] = {quote, escapes ? '\\' : quote};
+  auto run_end = [&](std::size_t from, const char* stops, std::size_t nstops) {
+    std::size_t j = from;
+    while (j < n && std::find(stops, stops + nstops, text[j]) == stops + nstops) ++j;
+    return j;
+  };
+  std::size_t i = 0;
+  while (i < n && spans.size() < max_rows) {
+    enum class State { Start, Plain, Quoted, AfterQuote };
+    Span span{out.cells.size(), 0, false};
+    std::string field;
+    bool field_quoted = false;
+    bool ended = false;
+    bool malformed = false;
+    State st = State::Start;
+    auto end_field = [&] {
+      out.cells.push_back(std::move(field));
+      field.clear();
+      ++span.count;
+      span.quoted = span.quoted || field_quoted;
+      field_quoted = false;
+      st = State::Start;
+    };
+    while (i < n) {
+      if (st == State::Quoted) {
+        std::size_t j = run_end(i, quoted_stops, 2);
+        field.append(text, i, j - i);
+        i = j;
+        if (i >= n) break;
+        char c = text[i];
+        if (c == quote) {
+          if (i + 1 < n && text[i + 1] == quote) {
+            field += quote;
+            i += 2;
+          } else {
+            st = State::AfterQuote;
+            ++i;
+          }
+          continue;
+        }
+        // c is a backslash
+        if (i + 1 < n && (text[i + 1] == quote || text[i + 1] == '\\')) {
+          field += text[i + 1];
+          out.backslash_escapes = true;
+          i += 2;
+        } else {
+          field += c;
+          ++i;
+        }
+        continue;
+      }
+      char c = text[i];
+      if (c == '\n' || c == '\r') {
+        ++i;
+        if (c == '\r' && i < n && text[i] == '\n') ++i;
+        ended = true;
+        break;
+      }
+      if (c == delim) {
+        end_field();
+        ++i;
+        continue;
+      }
+      if (st == State::Start && quote != '\0' && c == quote) {
+        st = State::Quoted;
+        field_quoted = true;
+        ++i;
+        continue;
+      }
+      if (st == State::AfterQuote) malformed = true;  // "abc"def: keep the text, as OpenCSV does
+      st = State::Plain;
+      if (escapes && c == '\\' && i + 1 < n &&
+          (text[i + 1] == delim || text[i + 1] == '\\' || (quote != '\0' && text[i + 1] == quote))) {
+        field += text[i + 1];
+        out.backslash_escapes = true;
+        i += 2;
+        continue;
+      }
+      // A plain run: up to the next delimiter, line break, backslash or quote.
+      std::size_t j = run_end(i + 1, plain_stops, 5);
+      field.append(text, i, j - i);
+      i = j;
+    }
+    if (!ended) {
+      if (truncated) {  // the sample cut this row (possibly inside a quoted field): drop it
+        out.cells.resize(span.begin);
+        break;
+      }
+      if (st == State::Quoted) malformed = true;
+    }
+    end_field();
+    if (malformed) ++out.malformed;
+    bool blank = span.count == 1 && !span.quoted && trim(out.cells[span.begin]).empty();
+    if (blank) {
+      out.cells.resize(span.begin);
+      continue;
+    }
+    spans.push_back(span);
+  }
+  out.rows.reserve(spans.size());
+  for (const Span& sp : spans)
+    out.rows.push_back(Row{Fields{out.cells.data() + sp.begin, sp.count}, sp.quoted});
+  return out;
+}
+
+// How well one delimiter splits the rows.
+struct Split {
+  char delim = ',';
+  std::size_t columns = 0;     // the most common field count (ties: the larger count)
+  std::size_t consistent = 0;  // rows with that count
+  std::size_t rows = 0;
+  std::size_t foreign = 0;  // fields holding another candidate delimiter (a sign of a wrong split)
+  double consistency() const { return rows == 0 ? 0.0 : static_cast<double>(consistent) / rows; }
+};
+
+Split measure(const Parsed& parsed, char delim) {
+  Split s;
+  s.delim = delim;
+  s.rows = parsed.rows.size();
+  std::map<std::size_t, std::size_t> counts;
+  for (const Row& row : parsed.rows) {
+    ++counts[row.fields.size()];
+    for (const std::string& f : row.fields) {
+      for (char other : kCandidates) {
+        if (other != delim && f.find(other) != std::string::npos) {
+          ++s.foreign;
+          break;
+        }
+      }
+    }
+  }
+  for (const auto& [columns, rows] : counts) {
+    if (rows >= s.consistent) {  // ascending keys: on a tie the larger field count wins
+      s.columns = columns;
+      s.consistent = rows;
+    }
+  }
+  return s;
+}
+
+// True when `a` splits the sample better than `b`: more consistent rows, then fewer fields holding another
+// candidate, then more columns; on a full tie the earlier (rarer) candidate stays.
+bool better(const Split& a, const Split& b) {
+  // consistent/rows compared by cross-multiplication: exact.
+  std::size_t lhs = a.consistent * b.rows;
+  std::size_t rhs = b.consistent * a.rows;
+  if (lhs != rhs) return lhs > rhs;
+  std::size_t fa = a.foreign * b.rows;
+  std::size_t fb = b.foreign * a.rows;
+  if (fa != fb) return fa < fb;
+  return a.columns > b.columns;
+}
+
+bool viable(const Split& s, std::size_t min_columns) {
+  return s.rows > 0 && s.columns >= min_columns && s.consistency() >= kMinConsistency;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Values and column types
+
+enum class Kind { Null, Boolean, Integer, Fixed, Float, Date, Timestamp, IsoTimestamp, Text };
+
+struct Value {
+  Kind kind = Kind::Text;
+  int int_class = 0;           // Integer: 0 fits int, 1 fits bigint, 2 wider (at most 38 digits)
+  int int_digits = 0;          // Integer/Fixed: significant digits before the point
+  int scale = 0;               // Fixed: digits after the point
+  bool trailing_zero = false;  // Fixed: the fraction ends in 0 (fixed-scale formatting, e.g. 12.50)
+};
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i];
+    char y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// Reads `count` digits at s[pos..] as a number; -1 when they are not all digits.
+int digits_at(std::string_view s, std::size_t pos, std::size_t count) {
+  if (pos + count > s.size()) return -1;
+  int v = 0;
+  for (std::size_t i = pos; i < pos + count; ++i) {
+    if (!is_digit(s[i])) return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
+// yyyy-MM-dd at the start of `s`, with a real calendar day.
+bool date_at_start(std::string_view s) {
+  if (s.size() < 10 || s[4] != '-' || s[7] != '-') return false;
+  int y = digits_at(s, 0, 4);
+  int m = digits_at(s, 5, 2);
+  int d = digits_at(s, 8, 2);
+  if (y < 1 || m < 1 || m > 12 || d < 1) return false;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  int max_day = kDays[m - 1] + (m == 2 && leap ? 1 : 0);
+  return d <= max_day;
+}
+
+// HH:mm:ss[.f{1,9}] at s[pos..]; returns the position after it, or npos.
+std::size_t time_at(std::string_view s, std::size_t pos) {
+  if (pos + 8 > s.size() || s[pos + 2] != ':' || s[pos + 5] != ':') return std::string_view::npos;
+  int h = digits_at(s, pos, 2);
+  int mi = digits_at(s, pos + 3, 2);
+  int sec = digits_at(s, pos + 6, 2);
+  if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return std::string_view::npos;
+  pos += 8;
+  if (pos < s.size() && s[pos] == '.') {
+    std::size_t start = ++pos;
+    while (pos < s.size() && is_digit(s[pos])) ++pos;
+    if (pos == start || pos - start > 9) return std::string_view::npos;
+  }
+  return pos;
+}
+
+// Z, +HH, +HHmm or +HH:mm (or -) exactly filling s[pos..].
+bool zone_at(std::string_view s, std::size_t pos) {
+  std::string_view z = s.substr(pos);
+  if (z == "Z") return true;
+  if (z.empty() || (z[0] != '+' && z[0] != '-')) return false;
+  int h = digits_at(z, 1, 2);
+  if (h < 0 || h > 18) return false;
+  if (z.size() == 3) return true;
+  if (z.size() == 5) return digits_at(z, 3, 2) >= 0 && digits_at(z, 3, 2) <= 59;
+  if (z.size() == 6 && z[3] == ':') return digits_at(z, 4, 2) >= 0 && digits_at(z, 4, 2) <= 59;
+  return false;
+}
+
+Value classify_number(std::string_view s) {
+  Value v;
+  std::size_t i = 0;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+  std::size_t int_start = i;
+  while (i < s.size() && is_digit(s[i])) ++i;
+  std::size_t int_len = i - int_start;
+  std::size_t frac_len = 0;
+  bool point = false;
+  bool exponent = false;
+  char last_frac = 0;
+  if (i < s.size() && s[i] == '.') {
+    point = true;
+    std::size_t frac_start = ++i;
+    while (i < s.size() && is_digit(s[i])) ++i;
+    frac_len = i - frac_start;
+    if (frac_len > 0) last_frac = s[i - 1];
+  }
+  if (int_len + frac_len == 0) return v;  // Text
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    exponent = true;
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    std::size_t exp_start = i;
+    while (i < s.size() && is_digit(s[i])) ++i;
+    if (i == exp_start) return v;
+  }
+  if (i != s.size()) return v;
+  // A leading zero before more integer digits (007, 01234) marks a code to keep as written: text.
+  if (int_len > 1 && s[int_start] == '0') return v;
+  if (exponent || int_len == 0 || (point && frac_len == 0)) {
+    v.kind = Kind::Float;
+    return v;
+  }
+  bool zero_int = int_len == 1 && s[int_start] == '0';
+  v.int_digits = zero_int ? 0 : static_cast<int>(int_len);
+  if (point) {
+    v.kind = Kind::Fixed;
+    v.scale = static_cast<int>(frac_len);
+    v.trailing_zero = last_frac == '0';
+    return v;
+  }
+  std::int64_t parsed = 0;
+  auto [ptr, ec] = std::from_chars(s.data() + (s[0] == '+' ? 1 : 0), s.data() + s.size(), parsed);
+  if (ec == std::errc() && ptr == s.data() + s.size()) {
+    v.kind = Kind::Integer;
+    v.int_class = (parsed >= INT32_MIN && parsed <= INT32_MAX) ? 0 : 1;
+    return v;
+  }
+  if (int_len <= 38) {
+    v.kind = Kind::Integer;
+    v.int_class = 2;
+  }
+  return v;
+}
+
+bool is_null_token(std::string_view s) {
+  return s.empty() || s == "\\N" || s == "NULL" || s == "null";
+}
+
+// The kind of one field value (already trimmed when trimming applies).
+Value classify_value(std::string_view s) {
+  Value v;
+  if (is_null_token(s)) {
+    v.kind = Kind::Null;
+    return v;
+  }
+  if (iequals(s, "true") || iequals(s, "false")) {
+    v.kind = Kind::Boolean;
+    return v;
+  }
+  char first = s[0];
+  if (is_digit(first) || first == '-' || first == '+' || first == '.') {
+    if (s.size() >= 10 && date_at_start(s)) {
+      if (s.size() == 10) {
+        v.kind = Kind::Date;
+        return v;
+      }
+      char sep = s[10];
+      if (sep == ' ' || sep == 'T') {
+        std::size_t end = time_at(s, 11);
+        if (end == s.size()) {
+          v.kind = sep == 'T' ? Kind::IsoTimestamp : Kind::Timestamp;
+          return v;
+        }
+        if (end != std::string_view::npos && sep == 'T' && zone_at(s, end)) {
+          v.kind = Kind::IsoTimestamp;
+          return v;
+        }
+      }
+      return v;  // Text
+    }
+    return classify_number(s);
+  }
+  return v;  // Text
+}
+
+// What one column's values were, for the widening rules of column_type().
+struct ColumnStats {
+  std::size_t values = 0;  // non-null values
+  bool text = false;
+  bool boolean = false;
+  bool integer = false;
+  bool fixed = false;
+  bool floating = false;
+  bool date = false;
+  bool timestamp = false;
+  bool iso_timestamp = false;
+  int int_class = 0;
+  int max_int_digits = 0;
+  int scale = -1;
+  bool mixed_scale = false;
+  bool trailing_zero = false;
+
+  void add(const Value& v) {
+    if (v.kind == Kind::Null) return;
+    ++values;
+    switch (v.kind) {
+      case Kind::Null:
+        break;
+      case Kind::Text:
+        text = true;
+        break;
+      case Kind::Boolean:
+        boolean = true;
+        break;
+      case Kind::Integer:
+        integer = true;
+        int_class = std::max(int_class, v.int_class);
+        max_int_digits = std::max(max_int_digits, v.int_digits);
+        break;
+      case Kind::Fixed:
+        fixed = true;
+        max_int_digits = std::max(max_int_digits, v.int_digits);
+        if (scale >= 0 && scale != v.scale) mixed_scale = true;
+        scale = std::max(scale, v.scale);
+        trailing_zero = trailing_zero || v.trailing_zero;
+        break;
+      case Kind::Float:
+        floating = true;
+        break;
+      case Kind::Date:
+        date = true;
+        break;
+      case Kind::Timestamp:
+        timestamp = true;
+        break;
+      case Kind::IsoTimestamp:
+        timestamp = true;
+        iso_timestamp = true;
+        break;
+    }
+  }
+
+  // The widening rules (docs/crawlers.md, "Formats: CSV").
+  std::string type() const {
+    if (values == 0 || text) return "string";
+    bool numeric = integer || fixed || floating;
+    bool temporal = date || timestamp;
+    int families = (boolean ? 1 : 0) + (numeric ? 1 : 0) + (temporal ? 1 : 0);
+    if (families > 1) return "string";
+    if (boolean) return "boolean";
+    if (temporal) return timestamp ? "timestamp" : "date";
+    if (floating) return "double";
+    if (fixed) {
+      int needed = max_int_digits + scale;
+      bool fixed_scale = !mixed_scale && (trailing_zero || scale == 2);
+      if (fixed_scale && needed <= 38) {
+        int precision = (needed <= 18 && scale < 18) ? 18 : 38;
+        return "decimal(" + std::to_string(precision) + "," + std::to_string(scale) + ")";
+      }
+      return "double";
+    }
+    if (int_class == 0) return "int";
+    if (int_class == 1) return "bigint";
+    return "decimal(38,0)";
+  }
+};
+
+std::string_view prepared(std::string_view value, bool trim_values) {
+  return trim_values ? trim(value) : value;
+}
+
+ColumnStats stats_of(const std::vector<std::string_view>& values, bool trim_values) {
+  ColumnStats stats;
+  for (std::string_view v : values) stats.add(classify_value(prepared(v, trim_values)));
+  return stats;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Header detection
+
+// Words that name columns far more often than they are column values.
+const std::unordered_set<std::string_view>& header_words() {
+  static const std::unordered_set<std::string_view> words = {
+      "id",           "uuid",      "guid",        "key",         "name",      "names",    "first",
+      "last",         "middle",    "full",        "given",       "family",    "surname",  "nickname",
+      "user",         "username",  "login",       "email",       "mail",      "phone",    "mobile",
+      "fax",          "tel",       "address",     "addr",        "street",    "city",     "town",
+      "state",        "province",  "region",      "country",     "zip",       "zipcode",  "postal",
+      "postcode",     "code",      "county",      "district",    "lat",       "latitude", "lon",
+      "lng",          "longitude", "location",    "geo",         "date",      "time",     "datetime",
+      "timestamp",    "ts",        "created",     "updated",     "modified",  "deleted",  "year",
+      "month",        "day",       "week",        "hour",        "minute",    "second",   "start",
+      "end",          "begin",     "duration",    "age",         "dob",       "birth",    "birthday",
+      "gender",       "sex",       "title",       "description", "desc",      "comment",  "comments",
+      "note",         "notes",     "remark",      "remarks",     "text",      "message",  "body",
+      "subject",      "summary",   "label",       "tag",         "tags",      "category", "categories",
+      "type",         "kind",      "class",       "group",       "status",    "flag",     "level",
+      "rank",         "score",     "rating",      "grade",       "count",     "number",   "num",
+      "no",           "nr",        "qty",         "quantity",    "amount",    "total",    "sum",
+      "avg",          "min",       "max",         "price",       "cost",      "value",    "rate",
+      "ratio",        "percent",   "pct",         "balance",     "currency",  "iban",     "bic",
+      "swift",        "account",   "acct",        "card",        "ssn",       "tax",      "vat",
+      "salary",       "income",    "revenue",     "sales",       "discount",  "fee",      "order",
+      "invoice",      "payment",   "transaction", "txn",         "product",   "item",     "sku",
+      "model",        "brand",     "vendor",      "supplier",    "customer",  "client",   "company",
+      "organization", "org",       "department",  "dept",        "team",      "role",     "job",
+      "position",     "manager",   "employee",    "owner",       "author",    "source",   "target",
+      "url",          "uri",       "link",        "domain",      "host",      "ip",       "path",
+      "file",         "filename",  "size",        "length",      "width",     "height",   "weight",
+      "color",        "colour",    "language",    "lang",        "locale",    "timezone", "version",
+      "active",       "enabled",   "parent",      "ref",         "reference", "index",    "idx",
+      "seq",          "sequence",  "line",        "row",         "col",       "column",   "field",
+      "attribute",    "attr",      "property",    "unit",        "units",     "stock",
+  };
+  return words;
+}
+
+// Words of a header cell, lower-cased: split at non-alphanumerics, letter/digit changes and camelCase.
+std::vector<std::string> words_of(std::string_view cell) {
+  std::vector<std::string> words;
+  std::string current;
+  auto flush = [&] {
+    if (!current.empty()) words.push_back(text::ascii_lower(current));
+    current.clear();
+  };
+  char prev = 0;
+  for (char c : cell) {
+    bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    bool digit = is_digit(c);
+    if (!alpha && !digit) {
+      flush();
+    } else {
+      bool prev_lower = prev >= 'a' && prev <= 'z';
+      bool prev_digit = is_digit(prev);
+      bool upper = c >= 'A' && c <= 'Z';
+      if ((upper && prev_lower) || (digit != prev_digit && !current.empty())) flush();
+      current += c;
+    }
+    prev = c;
+  }
+  flush();
+  return words;
+}
+
+// A header cell must look like a column name: starts with a letter, '_' or '#', then letters, digits and a
+// few separators (space _ - . ( ) / # % $ &), at most 64 bytes and 6 words; non-ASCII bytes count as letters.
+bool is_name_like(std::string_view cell) {
+  if (cell.empty() || cell.size() > 64) return false;
+  auto letter = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || static_cast<unsigned char>(c) >= 0x80;
+  };
+  if (!letter(cell[0]) && cell[0] != '_' && cell[0] != '#') return false;
+  std::size_t spaces = 0;
+  for (char c : cell) {
+    if (c == ' ') ++spaces;
+    bool ok = letter(c) || is_digit(c) || std::string_view("_ -.()/#%$&").find(c) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return spaces <= 5;
+}
+
+bool has_identifier_marks(std::string_view s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '_') return true;
+    if (i > 0 && s[i] >= 'A' && s[i] <= 'Z' && s[i - 1] >= 'a' && s[i - 1] <= 'z') return true;
+  }
+  return false;
+}
+
+bool has_data_marks(std::string_view s) {
+  for (char c : s) {
+    if (is_digit(c) || c == '@' || c == ':' || c == '/' || c == '\\') return true;
+  }
+  return false;
+}
+
+enum class Case { None, Lower, Upper, Capitalized, Mixed };
+
+Case case_of(std::string_view s) {
+  std::size_t lower = 0;
+  std::size_t upper = 0;
+  bool upper_inside_word = false;
+  char prev = ' ';
+  for (char c : s) {
+    bool is_up = c >= 'A' && c <= 'Z';
+    bool is_low = c >= 'a' && c <= 'z';
+    bool prev_letter = (prev >= 'a' && prev <= 'z') || (prev >= 'A' && prev <= 'Z');
+    if (is_up) {
+      ++upper;
+      if (prev_letter) upper_inside_word = true;
+    }
+    if (is_low) ++lower;
+    prev = c;
+  }
+  if (lower + upper == 0) return Case::None;
+  if (upper == 0) return Case::Lower;
+  if (lower == 0) return upper > 1 ? Case::Upper : Case::Capitalized;
+  return upper_inside_word ? Case::Mixed : Case::Capitalized;
+}
+
+// Share of `values` for which `pred` holds; 0 when there are none.
+template <typename Pred>
+double share(const std::vector<std::string_view>& values, Pred pred) {
+  std::size_t n = 0;
+  std::size_t hit = 0;
+  for (std::string_view v : values) {
+    ++n;
+    if (pred(v)) ++hit;
+  }
+  return n == 0 ? 0.0 : static_cast<double>(hit) / static_cast<double>(n);
+}
+
+// Name evidence for one text column (rule E2 in docs/crawlers.md): the header cell names things the way
+// columns are named and differs in shape from the column's values.
+bool has_name_evidence(std::string_view cell, const std::vector<std::string_view>& values) {
+  for (const std::string& w : words_of(cell)) {
+    if (header_words().count(w) > 0) return true;  // E2a: a common column-name word
+  }
+  if (has_identifier_marks(cell) && !values.empty() && share(values, has_identifier_marks) < 0.1) {
+    return true;  // E2b: snake_case or camelCase, unlike the values
+  }
+  if (!has_data_marks(cell) && !values.empty() && share(values, has_data_marks) >= 0.8) {
+    return true;  // E2c: the values carry digits or @ : / \ and the cell does not
+  }
+  Case cell_case = case_of(cell);
+  if (cell_case != Case::None && cell_case != Case::Mixed) {
+    std::vector<std::string_view> lettered;
+    for (std::string_view v : values) {
+      if (case_of(v) != Case::None) lettered.push_back(v);
+    }
+    if (!lettered.empty() &&
+        share(lettered, [&](std::string_view v) { return case_of(v) != cell_case; }) >= 0.8) {
+      return true;  // E2d: the cell is written in another letter case than the values
+    }
+  }
+  return false;
+}
+
+// Decides whether rows[0] is a header from the rows below it (up to kDetectRows of them; docs/crawlers.md,
+// "Header detection"): B1-B5 must hold, and either
+// a column's values below are typed while its cell is text (E1, Glue's rule), or at least half the columns
+// show name evidence (E2; this finds headers of all-text files, Glue's blind spot).
+bool detect_header(const std::vector<Row>& rows, std::size_t columns, bool trim_values) {
+  if (rows.empty()) return false;
+  const Row& first = rows[0];
+  if (first.fields.size() != columns) return false;
+  std::set<std::string> seen;
+  for (const std::string& raw : first.fields) {
+    std::string_view cell = trim(raw);
+    if (cell.empty()) return false;                                  // B1
+    if (!is_name_like(cell)) return false;                           // B2
+    if (classify_value(cell).kind != Kind::Text) return false;       // B3
+    if (!seen.insert(text::ascii_lower(cell)).second) return false;  // B4
+  }
+  std::size_t typed = 0;
+  std::size_t named = 0;
+  for (std::size_t c = 0; c < columns; ++c) {
+    std::string_view cell = trim(first.fields[c]);
+    std::vector<std::string_view> values;
+    for (std::size_t r = 1; r < rows.size() && r <= kDetectRows; ++r) {
+      if (c >= rows[r].fields.size()) continue;
+      std::string_view v = prepared(rows[r].fields[c], trim_values);
+      if (is_null_token(v)) continue;
+      if (iequals(trim(v), cell)) return false;  // B5: the cell is one of the column's values
+      values.push_back(v);
+    }
+    ColumnStats stats = stats_of(values, trim_values);
+    if (stats.values > 0 && !stats.text) ++typed;  // E1
+    if (has_name_evidence(cell, values)) ++named;  // E2
+  }
+  return typed > 0 || named * 2 >= columns;
+}
+
+// LazySimpleSerDe reads field.delim as a byte number when it parses as one (LazyUtils.getByte), and the
+// catalog rejects control characters in parameters: digits and control characters are written as numbers.
+std::string delimiter_parameter(char delim) {
+  auto u = static_cast<unsigned char>(delim);
+  if (delim == '\t') return "\t";  // the catalog accepts tabs in parameter values
+  if (u < 0x20 || u == 0x7f || is_digit(delim)) return std::to_string(static_cast<int>(u));
+  return std::string(1, delim);
+}
+
+}  // namespace
+
+std::string sanitize_csv_column_name(std::string_view header_cell) {
+  std::string out;
+  bool pending = false;  // a run of invalid characters waits to become one '_'
+  for (char c : header_cell) {
+    char l = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    bool valid = (l >= 'a' && l <= 'z') || is_digit(l) || l == '_';
+    if (!valid) {
+      pending = true;
+      continue;
+    }
+    if (pending && !out.empty()) out += '_';
+    pending = false;
+    out += l;
+  }
+  if (out.size() > kMaxColumnName) out.resize(kMaxColumnName);
+  return out;
+}
+
+std::string infer_csv_column_type(const std::vector<std::string_view>& values, bool trim) {
+  return stats_of(values, trim).type();
+}
+
+std::optional<FileSchema> classify_csv(std::string_view sample, const CsvOptions& options) {
+  std::string_view body = text::strip_utf8_bom(sample);
+  if (trim(body).empty() || text::looks_binary(body)) return std::nullopt;
+  if (text::starts_json_value(body)) return std::nullopt;
+  const bool trim_values = !options.disable_value_trimming;
+  const char quote = options.quote;
+
+  // 1. The delimiter: the given one, or the candidate that splits the first rows most consistently.
+  std::optional<Split> chosen;
+  bool single_column = false;
+  if (options.delimiter) {
+    Split s =
+        measure(parse(body, *options.delimiter, quote, options.truncated, kDetectRows), *options.delimiter);
+    if (viable(s, 2)) {
+      chosen = s;
+    } else if (options.allow_single_column && viable(s, 1) && s.columns == 1) {
+      chosen = s;
+      single_column = true;
+    }
+  } else {
+    for (char d : kCandidates) {
+      Split s = measure(parse(body, d, quote, options.truncated, kDetectRows), d);
+      if (viable(s, 2) && (!chosen || better(s, *chosen))) chosen = s;
+    }
+    if (!chosen && options.allow_single_column) {
+      // One column: a delimiter that never splits a row, so the whole line is the value.
+      for (char d : {',', '\t', '|', ';', '\x01'}) {
+        Split s = measure(parse(body, d, quote, options.truncated, kDetectRows), d);
+        if (s.rows > 0 && s.columns == 1 && s.consistent == s.rows) {
+          chosen = s;
+          single_column = true;
+          break;
+        }
+      }
+    }
+  }
+  if (!chosen) return std::nullopt;
+  const char delim = chosen->delim;
+
+  // 2. The whole sample with that delimiter.
+  Parsed parsed = parse(body, delim, quote, options.truncated, SIZE_MAX);
+  Split split = measure(parsed, delim);
+  if (!viable(split, single_column ? 1 : 2)) return std::nullopt;
+  const std::size_t columns = split.columns;
+  const std::vector<Row>& rows = parsed.rows;
+
+  // 3. The header.
+  bool header = false;
+  switch (options.header) {
+    case CsvHeader::Present:
+      header = true;
+      break;
+    case CsvHeader::Absent:
+      header = false;
+      break;
+    case CsvHeader::Detect: {
+      bool equals_custom =
+          !options.custom_header.empty() && rows[0].fields.size() == options.custom_header.size();
+      for (std::size_t c = 0; equals_custom && c < rows[0].fields.size(); ++c) {
+        equals_custom =
+            sanitize_csv_column_name(rows[0].fields[c]) == sanitize_csv_column_name(options.custom_header[c]);
+      }
+      header = equals_custom || detect_header(rows, columns, trim_values);
+      break;
+    }
+  }
+  const std::size_t first_data = header ? 1 : 0;
+
+  // 4. Column names: custom ones, else the header's sanitised, else col<i>; empties and repeats get col<i>.
+  std::vector<std::string> names;
+  std::set<std::string> used;
+  for (std::size_t c = 0; c < columns; ++c) {
+    std::string name;
+    if (!options.custom_header.empty()) {
+      if (c < options.custom_header.size()) name = sanitize_csv_column_name(options.custom_header[c]);
+    } else if (header && c < rows[0].fields.size()) {
+      name = sanitize_csv_column_name(rows[0].fields[c]);
+    }
+    if (name.empty() || used.count(name) > 0) {
+      std::string base = "col" + std::to_string(c);
+      name = base;
+      for (int k = 1; used.count(name) > 0; ++k) name = base + "_" + std::to_string(k);
+    }
+    used.insert(name);
+    names.push_back(std::move(name));
+  }
+
+  // 5. Types over the data rows; a missing field is a null.
+  bool data_quoted = false;
+  std::vector<std::vector<std::string_view>> values(columns);
+  for (std::size_t r = first_data; r < rows.size(); ++r) {
+    data_quoted = data_quoted || rows[r].quoted;
+    for (std::size_t c = 0; c < columns && c < rows[r].fields.size(); ++c)
+      values[c].push_back(rows[r].fields[c]);
+  }
+  bool open_csv = options.serde == CsvSerde::OpenCsv || (options.serde == CsvSerde::Detect && data_quoted);
+  if (delim == '\x01' || quote == '\0') open_csv = false;  // OpenCSVSerde cannot be given a control char
+
+  FileSchema fs;
+  fs.classification = "csv";
+  bool iso_timestamps = false;
+  for (std::size_t c = 0; c < columns; ++c) {
+    ColumnStats stats = stats_of(values[c], trim_values);
+    catalog::Column column;
+    column.name = names[c];
+    std::string inferred = stats.type();
+    if (open_csv) {
+      // Hive's OpenCSVSerde reads every column as a string whatever the declared type; the inferred type
+      // is kept as a column parameter for engines and for schema merging.
+      column.type = "string";
+      if (inferred != "string") column.parameters["cairn.inferred_type"] = inferred;
+    } else {
+      column.type = inferred;
+      iso_timestamps = iso_timestamps || (inferred == "timestamp" && stats.iso_timestamp);
+    }
+    fs.columns.push_back(std::move(column));
+  }
+  fs.record_count = static_cast<std::int64_t>(rows.size() - first_data);
+  fs.record_count_exact = !options.truncated;
+  fs.input_format = kTextInputFormat;
+  fs.output_format = kTextOutputFormat;
+  std::string delim_text = delimiter_parameter(delim);
+  if (open_csv) {
+    fs.serialization_library = kOpenCsvSerDe;
+    fs.serde_parameters["separatorChar"] = std::string(1, delim);
+    fs.serde_parameters["quoteChar"] = std::string(1, quote);
+    fs.serde_parameters["escapeChar"] = "\\";
+  } else {
+    fs.serialization_library = kLazySimpleSerDe;
+    fs.serde_parameters["field.delim"] = delim_text;
+    if (parsed.backslash_escapes) fs.serde_parameters["escape.delim"] = "\\";
+    if (iso_timestamps) fs.serde_parameters["timestamp.formats"] = kIsoTimestampFormats;
+  }
+  fs.parameters["delimiter"] = delim_text;
+  fs.parameters["areColumnsQuoted"] = data_quoted ? "true" : "false";
+  fs.parameters["columnsOrdered"] = "true";
+  if (header) fs.parameters["skip.header.line.count"] = "1";
+
+  // 6. Certainty: 1.0 for consistent rows (at least two of them); less for ragged rows, malformed quoting
+  // and one-row samples.
+  double certainty = split.consistent == split.rows ? 1.0 : 0.9 * split.consistency();
+  if (parsed.malformed > 0) certainty *= 0.9;
+  if (rows.size() < 2) certainty = std::min(certainty, 0.5);
+  fs.certainty = certainty;
+  return fs;
+}
+
+}  // namespace cairn::crawler

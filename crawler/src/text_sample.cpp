@@ -1,0 +1,79 @@
+#include "text_sample.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <nlohmann/json.hpp>
+
+namespace cairn::crawler::text {
+
+namespace {
+
+constexpr std::size_t kBinaryProbeBytes = 64 * 1024;
+
+// Accepts every event; remembers where the parser failed.
+struct ErrorPositionSax {
+  std::size_t error_position = 0;
+  bool failed = false;
+
+  bool null() { return true; }
+  bool boolean(bool) { return true; }
+  bool number_integer(nlohmann::json::number_integer_t) { return true; }
+  bool number_unsigned(nlohmann::json::number_unsigned_t) { return true; }
+  bool number_float(nlohmann::json::number_float_t, const std::string&) { return true; }
+  bool string(std::string&) { return true; }
+  bool binary(nlohmann::json::binary_t&) { return true; }
+  bool start_object(std::size_t) { return true; }
+  bool key(std::string&) { return true; }
+  bool end_object() { return true; }
+  bool start_array(std::size_t) { return true; }
+  bool end_array() { return true; }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::json::exception&) {
+    failed = true;
+    error_position = position;
+    return false;
+  }
+};
+
+}  // namespace
+
+std::string_view strip_utf8_bom(std::string_view s) {
+  if (s.size() >= 3 && s.substr(0, 3) == "\xef\xbb\xbf") s.remove_prefix(3);
+  return s;
+}
+
+bool looks_binary(std::string_view s) {
+  std::string_view probe = s.substr(0, std::min(s.size(), kBinaryProbeBytes));
+  std::size_t control = 0;
+  for (char c : probe) {
+    auto u = static_cast<unsigned char>(c);
+    if (u == 0) return true;
+    bool is_control = (u < 0x20 && !is_space(c) && u > 0x03) || u == 0x7f;
+    if (is_control) ++control;
+  }
+  return control * 100 > probe.size();
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool starts_json_value(std::string_view s) {
+  std::string_view body = trim(s);
+  if (body.empty() || (body.front() != '{' && body.front() != '[')) return false;
+  ErrorPositionSax sax;
+  nlohmann::json::sax_parse(body.begin(), body.end(), &sax, nlohmann::json::input_format_t::json,
+                            /*strict=*/false);
+  return !sax.failed || sax.error_position >= body.size();
+}
+
+}  // namespace cairn::crawler::text

@@ -1,0 +1,31 @@
+#pragma once
+// Helpers shared by the text classifiers (CSV, JSON): internal to cairn_crawler.
+
+#include <string>
+#include <string_view>
+
+namespace cairn::crawler::text {
+
+/// `s` without a leading UTF-8 byte order mark (EF BB BF).
+std::string_view strip_utf8_bom(std::string_view s);
+
+/// True when `s` is not text: it holds a NUL byte, or more than 1% of its bytes are control characters
+/// other than \t \n \r \f \v and the Hive delimiters \x01..\x03. Only the first 64 KiB are examined.
+bool looks_binary(std::string_view s);
+
+/// True for space, \t, \n, \r, \f, \v.
+inline bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/// `s` without leading and trailing white space.
+std::string_view trim(std::string_view s);
+
+/// `s` with ASCII letters lower-cased (other bytes unchanged).
+std::string ascii_lower(std::string_view s);
+
+/// True when `s` begins (after white space) a JSON object or array that nlohmann_json accepts up to the end
+/// of `s` or up to the end of its first value: a JSON document, or a prefix of one cut by sampling.
+bool starts_json_value(std::string_view s);
+
+}  // namespace cairn::crawler::text
