@@ -128,8 +128,7 @@ class PairSlots {
       if (s.first == kLong) {
         if (same(s.id)) return &s;
       } else if (s.first == first.size() && s.size == first.size() + second.size() &&
-                 std::memcmp(s.key, first.data(), first.size()) == 0 &&
-                 std::memcmp(s.key + first.size(), second.data(), second.size()) == 0) {
+                 same_bytes(s.key, first) && same_bytes(s.key + first.size(), second)) {
         return &s;
       }
     }
@@ -152,13 +151,21 @@ class PairSlots {
     if (first.size() + second.size() <= sizeof(s.key)) {
       s.first = static_cast<std::uint8_t>(first.size());
       s.size = static_cast<std::uint8_t>(first.size() + second.size());
-      std::memcpy(s.key, first.data(), first.size());
-      std::memcpy(s.key + first.size(), second.data(), second.size());
+      copy_bytes(s.key, first);
+      copy_bytes(s.key + first.size(), second);
     }
     ++count_;
   }
 
  private:
+  // An empty std::string_view may have a null data(); memcpy/memcmp must not see it even with a size of 0.
+  static void copy_bytes(char* to, std::string_view from) {
+    if (!from.empty()) std::memcpy(to, from.data(), from.size());
+  }
+  static bool same_bytes(const char* at, std::string_view text) {
+    return text.empty() || std::memcmp(at, text.data(), text.size()) == 0;
+  }
+
   std::vector<Slot> slots_;
   std::size_t mask_ = 0;
   std::size_t count_ = 0;
