@@ -97,7 +97,9 @@ class PostgresDialect final : public sql::Dialect {
     return std::string("SELECT pg_notify('") + kPolicyChannel + "', ?)";
   }
   std::string notify_catalog() const override {
-    return std::string("SELECT pg_notify('") + kCatalogChannel + "', '')";
+    // The payload names the schema, so that deployments (and test stores) in other schemas of the same
+    // database do not invalidate each other's caches.
+    return std::string("SELECT pg_notify('") + kCatalogChannel + "', coalesce(current_schema(), ''))";
   }
   std::string audit_lock() const override { return "SELECT pg_advisory_xact_lock(?)"; }
   std::size_t rows_per_insert() const override { return 100; }
@@ -261,14 +263,20 @@ class PolicyReceiver final : public pqxx::notification_receiver {
   void operator()(const std::string& /*payload*/, int /*backend_pid*/) override {}
 };
 
-/// Calls `on_change` for every notification on the catalog channel (LISTEN from construction).
+/// Calls `on_change` for every notification on the catalog channel about `schema` (LISTEN from
+/// construction).
 class CatalogReceiver final : public pqxx::notification_receiver {
  public:
-  CatalogReceiver(pqxx::connection_base& conn, std::function<void()> on_change)
-      : pqxx::notification_receiver(conn, kCatalogChannel), on_change_(std::move(on_change)) {}
-  void operator()(const std::string& /*payload*/, int /*backend_pid*/) override { on_change_(); }
+  CatalogReceiver(pqxx::connection_base& conn, std::string schema, std::function<void()> on_change)
+      : pqxx::notification_receiver(conn, kCatalogChannel),
+        schema_(std::move(schema)),
+        on_change_(std::move(on_change)) {}
+  void operator()(const std::string& payload, int /*backend_pid*/) override {
+    if (payload == schema_) on_change_();
+  }
 
  private:
+  std::string schema_;
   std::function<void()> on_change_;
 };
 
@@ -412,7 +420,12 @@ class PostgresStore final : public SqlStore {
     while (true) {
       try {
         pqxx::connection conn(url_);
-        CatalogReceiver receiver(conn, [this] { catalog_changed(); });
+        std::string schema;
+        {
+          pqxx::nontransaction tx(conn);
+          schema = tx.exec("SELECT coalesce(current_schema(), '')")[0][0].c_str();
+        }
+        CatalogReceiver receiver(conn, schema, [this] { catalog_changed(); });
         catalog_changed();
         catalog_listening_.store(true, std::memory_order_release);
         while (true) {

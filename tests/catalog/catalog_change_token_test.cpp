@@ -139,6 +139,20 @@ TEST_P(CatalogChangeToken, AnotherNodesWriteChangesItOnPostgres) {
   EXPECT_NE(token_of(*store_), mid);
 }
 
+TEST_P(CatalogChangeToken, WritesInAnotherSchemaLeaveItUnchangedOnPostgres) {
+  if (is_sqlite()) GTEST_SKIP() << "schemas are PostgreSQL's";
+  test::FreshStore elsewhere;  // another deployment in another schema of the same database
+  ASSERT_TRUE(elsewhere.create(GetParam(), "change-token-elsewhere"));
+  auto other = elsewhere.open();
+  const std::uint64_t before = settled_token(*store_);
+  other->create_database(Database{"sales", "", "", {}, 0});
+  other->create_table("sales", table("orders"));
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_EQ(token_of(*store_), before);
+  other.reset();
+  elsewhere.remove();
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, CatalogChangeToken, test::store_backends(), test::backend_test_name);
 
 }  // namespace

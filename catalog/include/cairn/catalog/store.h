@@ -48,8 +48,9 @@ class Store {
   virtual bool ready() = 0;
 
   /// A number that changes after every committed write to a database or a table made through this object
-  /// and (PostgreSQL) whenever another node's such write is announced (NOTIFY cairn_catalog, sent by every
-  /// database and table write when it commits). A cache of database and table reads stays exact while the
+  /// and (PostgreSQL) whenever another node's such write is announced (NOTIFY cairn_catalog with the schema
+  /// as payload, sent by every database and table write when it commits; other schemas' announcements are
+  /// ignored). A cache of database and table reads stays exact while the
   /// token is unchanged, provided the token was read before the store was. nullopt while other nodes'
   /// writes cannot be observed (PostgreSQL: the LISTEN connection is not up yet or was lost), when nothing
   /// may be cached. SQLite: one process owns the file, so the local counter is the whole truth.
