@@ -7,22 +7,11 @@
 #include "cairn/api/http.h"
 #include "cairn/api/http_util.h"
 #include "cairn/catalog/error.h"
+#include "cairn/catalog/text_util.h"
 
 namespace cairn::api {
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -61,7 +50,7 @@ std::optional<std::string> decode(std::string_view text, bool plus_is_space) {
 
 std::string_view HttpRequest::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (iequals(key, name)) return value;
+    if (catalog::text::iequals_ascii(key, name)) return value;
   }
   return {};
 }

@@ -117,9 +117,11 @@ void CatalogService::record_mutation(const Caller& caller, const std::string& ac
   audit_.record(std::move(entry));
 }
 
-void CatalogService::require_visible(const Caller& caller, Action action, const Resource& resource,
-                                     const std::string& what) {
-  if (!decide(caller, action, resource).allowed) throw Error(ErrorCode::NotFound, what + " not found");
+authz::Decision CatalogService::require_visible(const Caller& caller, Action action, const Resource& resource,
+                                                const std::string& what) {
+  authz::Decision d = decide(caller, action, resource);
+  if (!d.allowed) throw Error(ErrorCode::NotFound, what + " not found");
+  return d;
 }
 
 // --- databases -----------------------------------------------------------------------------------
@@ -239,12 +241,11 @@ std::shared_ptr<const std::string> CatalogService::get_table_json(const Caller& 
       return view->body;
     }
   }
-  authz::Decision d = decide(caller, Action::DescribeTable, r);
-  if (!d.allowed) throw Error(ErrorCode::NotFound, "table '" + r.database + "." + r.table + "' not found");
   auto view = std::make_shared<TableViewCache::View>();
+  view->decision =
+      require_visible(caller, Action::DescribeTable, r, "table '" + r.database + "." + r.table + "'");
   view->body = std::make_shared<const std::string>(
       catalog::to_json(visible_columns(caller, load_table(r.database, r.table))).dump());
-  view->decision = std::move(d);
   if (token) table_views_->put(key, basis, view);
   return view->body;
 }

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "cairn/catalog/error.h"
+#include "cairn/catalog/text_util.h"
 
 namespace cairn::authz {
 namespace {
@@ -11,18 +12,6 @@ constexpr std::int64_t kMaxSkewSeconds = 15 * 60;
 
 [[noreturn]] void unauthenticated(std::string message) {
   throw Error(ErrorCode::Unauthenticated, std::move(message));
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    // ASCII only (header names): std::tolower would consult the locale for every byte.
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
 }
 
 }  // namespace
@@ -39,7 +28,7 @@ void Authenticator::invalidate() const {
 Caller Authenticator::authenticate(const SignableRequest& req, std::int64_t now_seconds) const {
   const std::string* header = nullptr;
   for (const auto& [name, value] : req.headers) {
-    if (!iequals(name, "authorization")) continue;
+    if (!catalog::text::iequals_ascii(name, "authorization")) continue;
     if (header != nullptr) unauthenticated("more than one Authorization header");
     header = &value;
   }

@@ -17,6 +17,7 @@
 #include "cairn/catalog/error.h"
 #include "cairn/catalog/hive_type.h"
 #include "cairn/catalog/names.h"
+#include "cairn/catalog/text_util.h"
 #include "cairn/catalog/validation.h"
 #include "crypto_util.h"
 #include "row_filter_values.h"
@@ -141,21 +142,8 @@ constexpr int kMaxShowLast = 64;
 constexpr const char* kValidMasks =
     "valid masks: hash_sha256, redact, null, show_last(n) with n from 1 to 64, year_only";
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  return out;
-}
+using catalog::text::lower;
+using catalog::text::trim_ascii_space;
 
 /// Why `mask` cannot apply to `type`, or empty when it can.
 std::string mask_problem(const Mask& mask, const ColumnType& type) {
@@ -317,7 +305,7 @@ std::string year_only_sql(const std::string& x, const ColumnType& type, SqlDiale
 }  // namespace
 
 Mask parse_mask(std::string_view spec, const std::string& field) {
-  const std::string text = lower(trim(spec));
+  const std::string text = lower(trim_ascii_space(spec));
   auto invalid = [&](const std::string& why) -> Error {
     return Error(ErrorCode::InvalidArgument, field + ": " + why, field);
   };
@@ -331,12 +319,12 @@ Mask parse_mask(std::string_view spec, const std::string& field) {
   } else if (text == "year_only") {
     mask.kind = Mask::Kind::YearOnly;
   } else if (text.rfind("show_last", 0) == 0) {
-    std::string_view rest = trim(std::string_view(text).substr(9));
+    std::string_view rest = trim_ascii_space(std::string_view(text).substr(9));
     const std::string bad_n = "show_last needs a number of characters from 1 to " +
                               std::to_string(kMaxShowLast) + ", as in show_last(4); got " +
-                              catalog::quote_for_message(trim(spec));
+                              catalog::quote_for_message(trim_ascii_space(spec));
     if (rest.size() < 2 || rest.front() != '(' || rest.back() != ')') throw invalid(bad_n);
-    const std::string_view digits = trim(rest.substr(1, rest.size() - 2));
+    const std::string_view digits = trim_ascii_space(rest.substr(1, rest.size() - 2));
     int n = 0;
     auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
     if (digits.empty() || digits[0] == '-' || ec != std::errc() || p != digits.data() + digits.size() ||
@@ -346,7 +334,8 @@ Mask parse_mask(std::string_view spec, const std::string& field) {
     mask.kind = Mask::Kind::ShowLast;
     mask.n = n;
   } else {
-    throw invalid("unknown mask " + catalog::quote_for_message(trim(spec)) + " (" + kValidMasks + ")");
+    throw invalid("unknown mask " + catalog::quote_for_message(trim_ascii_space(spec)) + " (" + kValidMasks +
+                  ")");
   }
   return mask;
 }

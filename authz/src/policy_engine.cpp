@@ -1901,16 +1901,6 @@ std::shared_ptr<const PolicySnapshot> PolicySnapshot::with_principal_grants(
   return std::make_shared<const PolicySnapshot>(std::move(impl));
 }
 
-Timestamp PolicySnapshot::next_expiry_after(Timestamp now) const {
-  Timestamp next = std::numeric_limits<Timestamp>::max();
-  for (const auto& node : impl_->nodes) {
-    if (node == nullptr || node->expiries.empty()) continue;
-    auto it = std::upper_bound(node->expiries.begin(), node->expiries.end(), now);
-    if (it != node->expiries.end()) next = std::min(next, *it);
-  }
-  return next;
-}
-
 Timestamp PolicySnapshot::next_expiry_after(const Subject& subject, Timestamp now) const {
   Timestamp next = std::numeric_limits<Timestamp>::max();
   if (subject.is_admin) return next;  // A1: an administrator's decisions do not depend on grants

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cairn/catalog/error.h"
+#include "cairn/catalog/text_util.h"
 #include "crypto_util.h"
 
 namespace cairn::authz {
@@ -18,35 +19,10 @@ constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 constexpr std::string_view kTerminator = "aws4_request";
 constexpr std::array<std::string_view, 3> kServices = {"glue", "lakeformation", "cairn"};
 
-/// ASCII lower case (header names and hex digits are ASCII; std::tolower would consult the locale per byte).
-char lower_ascii(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = lower_ascii(c);
-  return out;
-}
-
-/// `name` equals `lower_name` ignoring ASCII case (`lower_name` is lower-case already); no allocation.
-bool is_header(std::string_view name, std::string_view lower_name) {
-  if (name.size() != lower_name.size()) return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    if (lower_ascii(name[i]) != lower_name[i]) return false;
-  }
-  return true;
-}
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
+using catalog::text::iequals_ascii;
+using catalog::text::is_ascii_space;
+using catalog::text::lower;
+using catalog::text::trim_ascii_space;
 
 /// SigV4's Trimall: leading/trailing whitespace removed, inner runs of whitespace collapsed to one space.
 std::string trim_all(std::string_view value) {
@@ -54,7 +30,7 @@ std::string trim_all(std::string_view value) {
   out.reserve(value.size());
   bool pending_space = false;
   for (char c : value) {
-    if (is_space(c)) {
+    if (is_ascii_space(c)) {
       pending_space = !out.empty();
       continue;
     }
@@ -180,20 +156,20 @@ std::string canonical_query(std::string_view raw_query) {
 std::vector<std::string_view> header_values(const SignableRequest& req, std::string_view lower_name) {
   std::vector<std::string_view> values;
   for (const auto& [name, value] : req.headers) {
-    if (is_header(name, lower_name)) values.push_back(value);
+    if (iequals_ascii(name, lower_name)) values.push_back(value);
   }
   return values;
 }
 
 std::optional<std::string_view> first_header(const SignableRequest& req, std::string_view lower_name) {
   for (const auto& [name, value] : req.headers) {
-    if (is_header(name, lower_name)) return value;
+    if (iequals_ascii(name, lower_name)) return value;
   }
   return std::nullopt;
 }
 
 void erase_header(SignableRequest& req, std::string_view lower_name) {
-  std::erase_if(req.headers, [&](const auto& h) { return is_header(h.first, lower_name); });
+  std::erase_if(req.headers, [&](const auto& h) { return iequals_ascii(h.first, lower_name); });
 }
 
 bool all_digits(std::string_view s) {
@@ -224,7 +200,7 @@ std::optional<std::int64_t> parse_amz_date(std::string_view s) {
 /// Parses an RFC 1123 HTTP date ("Sun, 30 Aug 2015 12:36:00 GMT") into unix seconds.
 std::optional<std::int64_t> parse_http_date(std::string_view s) {
   std::tm tm{};
-  const std::string text(trim(s));
+  const std::string text(trim_ascii_space(s));
   const char* end = ::strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
   if (end == nullptr || *end != '\0') return std::nullopt;
   return static_cast<std::int64_t>(::timegm(&tm));
@@ -251,9 +227,9 @@ std::optional<SigV4Authorization> parse_authorization(std::string_view header, s
     if (error != nullptr) *error = std::move(message);
     return std::nullopt;
   };
-  header = trim(header);
+  header = trim_ascii_space(header);
   if (header.substr(0, kAlgorithm.size()) != kAlgorithm ||
-      (header.size() > kAlgorithm.size() && !is_space(header[kAlgorithm.size()]))) {
+      (header.size() > kAlgorithm.size() && !is_ascii_space(header[kAlgorithm.size()]))) {
     return fail_parse("unsupported authorization scheme (expected AWS4-HMAC-SHA256)");
   }
   std::string_view rest = header.substr(kAlgorithm.size());
@@ -262,12 +238,12 @@ std::optional<SigV4Authorization> parse_authorization(std::string_view header, s
   while (start <= rest.size()) {
     const std::size_t comma = rest.find(',', start);
     const std::size_t end = comma == std::string_view::npos ? rest.size() : comma;
-    const std::string_view part = trim(rest.substr(start, end - start));
+    const std::string_view part = trim_ascii_space(rest.substr(start, end - start));
     if (!part.empty()) {
       const std::size_t eq = part.find('=');
       if (eq == std::string_view::npos) return fail_parse("component '" + std::string(part) + "' has no '='");
-      const std::string_view key = trim(part.substr(0, eq));
-      const std::string_view value = trim(part.substr(eq + 1));
+      const std::string_view key = trim_ascii_space(part.substr(0, eq));
+      const std::string_view value = trim_ascii_space(part.substr(eq + 1));
       std::optional<std::string_view>* slot = nullptr;
       if (key == "Credential") slot = &credential;
       if (key == "SignedHeaders") slot = &signed_headers;
@@ -312,7 +288,7 @@ std::optional<SigV4Authorization> parse_authorization(std::string_view header, s
     std::string name(
         signed_headers->substr(pos, semi == std::string_view::npos ? std::string_view::npos : semi - pos));
     if (name.empty()) return fail_parse("SignedHeaders has an empty header name");
-    if (name != to_lower(name)) return fail_parse("SignedHeaders names must be lower-case");
+    if (name != lower(name)) return fail_parse("SignedHeaders names must be lower-case");
     if (!auth.signed_headers.empty() && auth.signed_headers.back() >= name) {
       return fail_parse("SignedHeaders must be sorted and without duplicates");
     }
@@ -325,7 +301,7 @@ std::optional<SigV4Authorization> parse_authorization(std::string_view header, s
                                               [](unsigned char c) { return std::isxdigit(c) != 0; })) {
     return fail_parse("Signature must be 64 hex characters");
   }
-  auth.signature = to_lower(*signature);
+  auth.signature = lower(*signature);
   return auth;
 }
 
@@ -413,7 +389,7 @@ void sign_request(SignableRequest& req, std::string_view access_key_id, std::str
   if (!session_token.empty()) req.headers.emplace_back("x-amz-security-token", std::string(session_token));
 
   std::vector<std::string> names;
-  for (const auto& header : req.headers) names.push_back(to_lower(header.first));
+  for (const auto& header : req.headers) names.push_back(lower(header.first));
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
 
@@ -460,18 +436,19 @@ VerifyStatus verify_request_with_key(const SignableRequest& req, const SigV4Auth
   std::string amz_date;
   std::int64_t request_time = 0;
   if (const auto x_amz_date = first_header(req, "x-amz-date")) {
-    const auto parsed = parse_amz_date(trim(*x_amz_date));
+    const auto parsed = parse_amz_date(trim_ascii_space(*x_amz_date));
     if (!parsed) {
       return fail(VerifyStatus::Malformed, detail,
-                  "X-Amz-Date '" + std::string(trim(*x_amz_date)) + "' is not in the form yyyymmddThhmmssZ");
+                  "X-Amz-Date '" + std::string(trim_ascii_space(*x_amz_date)) +
+                      "' is not in the form yyyymmddThhmmssZ");
     }
-    amz_date = std::string(trim(*x_amz_date));
+    amz_date = std::string(trim_ascii_space(*x_amz_date));
     request_time = *parsed;
   } else if (const auto http_date = first_header(req, "date")) {
     const auto parsed = parse_http_date(*http_date);
     if (!parsed) {
       return fail(VerifyStatus::Malformed, detail,
-                  "Date '" + std::string(trim(*http_date)) + "' is not an RFC 1123 date");
+                  "Date '" + std::string(trim_ascii_space(*http_date)) + "' is not an RFC 1123 date");
     }
     amz_date = format_amz_date(*parsed);
     request_time = *parsed;
@@ -492,7 +469,7 @@ VerifyStatus verify_request_with_key(const SignableRequest& req, const SigV4Auth
 
   const std::string body_hash = sha256_hex(req.body);
   if (const auto content_sha = first_header(req, "x-amz-content-sha256")) {
-    const std::string_view claimed = trim(*content_sha);
+    const std::string_view claimed = trim_ascii_space(*content_sha);
     if (claimed == "UNSIGNED-PAYLOAD" || claimed.substr(0, 10) == "STREAMING-") {
       return fail(
           VerifyStatus::BadPayloadHash, detail,

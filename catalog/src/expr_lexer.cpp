@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "cairn/catalog/names.h"
-#include "text_util.h"
+#include "cairn/catalog/text_util.h"
 
 namespace cairn::catalog::expr {
 

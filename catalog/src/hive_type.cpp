@@ -5,7 +5,7 @@
 #include <unordered_set>
 
 #include "cairn/catalog/error.h"
-#include "text_util.h"
+#include "cairn/catalog/text_util.h"
 
 namespace cairn::catalog {
 

@@ -3,7 +3,7 @@
 #include <cstdint>
 
 #include "cairn/catalog/error.h"
-#include "text_util.h"
+#include "cairn/catalog/text_util.h"
 
 namespace cairn::catalog {
 

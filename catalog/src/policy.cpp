@@ -6,7 +6,7 @@
 
 #include "cairn/catalog/error.h"
 #include "cairn/catalog/names.h"
-#include "text_util.h"
+#include "cairn/catalog/text_util.h"
 
 namespace cairn::catalog {
 

@@ -14,6 +14,7 @@
 
 #include "cairn/catalog/error.h"
 #include "cairn/catalog/hive_type.h"
+#include "cairn/catalog/text_util.h"
 #include "reader_util.h"
 
 namespace cairn::crawler {
@@ -45,9 +46,7 @@ constexpr std::int64_t kMaxCharLength = 255;
   throw Error(ErrorCode::InvalidArgument, "invalid Avro file " + file + ": " + problem);
 }
 
-std::string lower(std::string s) {
-  return detail::ascii_lower(std::move(s));
-}
+using catalog::text::lower;  // names compare case-insensitively, as in Hive
 
 HiveType primitive(Kind kind, int precision = 0, int scale = 0) {
   return detail::hive_primitive(kind, precision, scale);

@@ -257,18 +257,6 @@ bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 // Reads `count` digits at s[pos..] as a number; -1 when they are not all digits.
 int digits_at(std::string_view s, std::size_t pos, std::size_t count) {
   if (pos + count > s.size()) return -1;
@@ -389,7 +377,7 @@ Value classify_value(std::string_view s) {
     v.kind = Kind::Null;
     return v;
   }
-  if (iequals(s, "true") || iequals(s, "false")) {
+  if (catalog::text::iequals_ascii(s, "true") || catalog::text::iequals_ascii(s, "false")) {
     v.kind = Kind::Boolean;
     return v;
   }
@@ -697,7 +685,8 @@ bool detect_header(const std::vector<Row>& rows, std::size_t columns, bool trim_
       if (c >= rows[r].fields.size()) continue;
       std::string_view v = prepared(rows[r].fields[c], trim_values);
       if (is_null_token(v)) continue;
-      if (iequals(trim(v), cell)) return false;  // B5: the cell is one of the column's values
+      if (catalog::text::iequals_ascii(trim(v), cell))
+        return false;  // B5: the cell is one of the column's values
       values.push_back(v);
     }
     ColumnStats stats = stats_of(values, trim_values);

@@ -17,6 +17,7 @@
 
 #include "cairn/catalog/error.h"
 #include "cairn/catalog/hive_type.h"
+#include "cairn/catalog/text_util.h"
 #include "parquet_footer_types.h"
 #include "reader_util.h"
 
@@ -45,9 +46,7 @@ constexpr int kLegacyNullConvertedType = 24;
   throw Error(ErrorCode::InvalidArgument, "invalid Parquet file " + file + ": " + problem);
 }
 
-std::string lower(std::string s) {
-  return detail::ascii_lower(std::move(s));
-}
+using catalog::text::lower;  // names compare case-insensitively, as in Hive
 
 // Four magic bytes for a message: as text when printable, else as hex.
 std::string describe_magic(const std::string& bytes) {

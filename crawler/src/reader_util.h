@@ -18,14 +18,6 @@ struct NamedType {
   catalog::HiveType type;
 };
 
-/// ASCII lower case (names are compared case-insensitively the way Hive does).
-inline std::string ascii_lower(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
-
 /// A Hive type without children.
 inline catalog::HiveType hive_primitive(catalog::HiveType::Kind kind, int precision = 0, int scale = 0) {
   catalog::HiveType t;

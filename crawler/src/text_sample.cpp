@@ -53,20 +53,6 @@ bool looks_binary(std::string_view s) {
   return control * 100 > probe.size();
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 bool starts_json_value(std::string_view s) {
   std::string_view body = trim(s);
   if (body.empty() || (body.front() != '{' && body.front() != '[')) return false;

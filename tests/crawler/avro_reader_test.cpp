@@ -10,6 +10,7 @@
 
 #include "cairn/catalog/error.h"
 #include "cairn/crawler/byte_source.h"
+#include "crawler/test_util.h"
 
 namespace {
 
@@ -346,21 +347,11 @@ TEST(AvroReader, ResolvesNamesThroughNamespaces) {
                           {"z", "struct<k:string,k2:string,i2:struct<v:int>>"}}));
 }
 
-// A source that records every read.
-class RecordingSource : public ByteSource {
+/// Records every read of the file's bytes (tests/crawler/test_util.h).
+class RecordingSource : public cairn::crawler::test::RecordingSource {
  public:
-  explicit RecordingSource(std::string bytes) : ByteSource("mem://recorded.avro"), bytes_(std::move(bytes)) {}
-  std::uint64_t size() override { return bytes_.size(); }
-  std::vector<std::pair<std::uint64_t, std::size_t>> reads;
-
- protected:
-  std::string read_at(std::uint64_t offset, std::size_t length) override {
-    reads.emplace_back(offset, length);
-    return bytes_.substr(offset, length);
-  }
-
- private:
-  std::string bytes_;
+  explicit RecordingSource(std::string bytes)
+      : cairn::crawler::test::RecordingSource("mem://recorded.avro", std::move(bytes)) {}
 };
 
 TEST(AvroReader, SkipsTheDataOfLargeBlocks) {

@@ -12,21 +12,12 @@
 #include "cairn/catalog/hive_type.h"
 #include "cairn/catalog/names.h"
 #include "cairn/crawler/compression.h"
+#include "crawler/test_util.h"
 
 namespace cairn::crawler {
 namespace {
 
-// "name:type" for each column; also checks that every type is a canonical Hive type string and every name
-// a valid catalog column name.
-std::vector<std::string> columns_of(const FileSchema& fs) {
-  std::vector<std::string> out;
-  for (const catalog::Column& c : fs.columns) {
-    EXPECT_EQ(catalog::parse_hive_type(c.type).to_string(), c.type);
-    EXPECT_EQ(catalog::normalize_column_name("name", c.name), c.name);
-    out.push_back(c.name + ":" + c.type);
-  }
-  return out;
-}
+using test::columns_of;
 
 FileSchema classify(std::string_view sample, const CsvOptions& options = {}) {
   std::optional<FileSchema> fs = classify_csv(sample, options);

@@ -12,6 +12,7 @@
 
 #include "cairn/catalog/error.h"
 #include "cairn/crawler/byte_source.h"
+#include "crawler/test_util.h"
 
 namespace {
 
@@ -408,20 +409,11 @@ TEST(OrcReader, AcceptsUnpackedSubtypesAndUnknownFields) {
   EXPECT_EQ(columns_of(read_bytes(encode(f))), (Columns{{"only", "int"}}));
 }
 
-class RecordingSource : public ByteSource {
+/// Records every read of the file's bytes (tests/crawler/test_util.h).
+class RecordingSource : public cairn::crawler::test::RecordingSource {
  public:
-  explicit RecordingSource(std::string bytes) : ByteSource("mem://recorded.orc"), bytes_(std::move(bytes)) {}
-  std::uint64_t size() override { return bytes_.size(); }
-  std::vector<std::pair<std::uint64_t, std::size_t>> reads;
-
- protected:
-  std::string read_at(std::uint64_t offset, std::size_t length) override {
-    reads.emplace_back(offset, length);
-    return bytes_.substr(offset, length);
-  }
-
- private:
-  std::string bytes_;
+  explicit RecordingSource(std::string bytes)
+      : cairn::crawler::test::RecordingSource("mem://recorded.orc", std::move(bytes)) {}
 };
 
 TEST(OrcReader, ReadsOnlyTheTail) {

@@ -15,6 +15,7 @@
 #include "cairn/catalog/error.h"
 #include "cairn/catalog/hive_type.h"
 #include "cairn/crawler/byte_source.h"
+#include "crawler/test_util.h"
 
 namespace {
 
@@ -659,21 +660,11 @@ TEST(ParquetReader, ReportsRowsCompressionAndGlueStorage) {
   EXPECT_EQ(empty.compression, "none");
 }
 
-// A source that records every read.
-class RecordingSource : public ByteSource {
+/// Records every read of the file's bytes (tests/crawler/test_util.h).
+class RecordingSource : public cairn::crawler::test::RecordingSource {
  public:
-  RecordingSource(std::string bytes) : ByteSource("mem://recorded.parquet"), bytes_(std::move(bytes)) {}
-  std::uint64_t size() override { return bytes_.size(); }
-  std::vector<std::pair<std::uint64_t, std::size_t>> reads;
-
- protected:
-  std::string read_at(std::uint64_t offset, std::size_t length) override {
-    reads.emplace_back(offset, length);
-    return bytes_.substr(offset, length);
-  }
-
- private:
-  std::string bytes_;
+  explicit RecordingSource(std::string bytes)
+      : cairn::crawler::test::RecordingSource("mem://recorded.parquet", std::move(bytes)) {}
 };
 
 TEST(ParquetReader, ReadsOnlyTheTailAndTheMagicOfALargeFile) {

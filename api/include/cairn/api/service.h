@@ -233,9 +233,10 @@ class CatalogService {
   static std::optional<std::string> pruned_filter(const authz::TableAccess& access,
                                                   const std::string& filter);
   std::string subject_id(const Caller& caller) const;
-  /// Denied reads become NotFound so that hidden entities are indistinguishable from missing ones.
-  void require_visible(const Caller& caller, authz::Action action, const authz::Resource& resource,
-                       const std::string& what);
+  /// Denied reads become NotFound so that hidden entities are indistinguishable from missing ones; returns
+  /// the allowing decision.
+  authz::Decision require_visible(const Caller& caller, authz::Action action, const authz::Resource& resource,
+                                  const std::string& what);
   catalog::Table load_table(const std::string& database, const std::string& name);
   std::string principal_arn(catalog::PrincipalKind kind, const std::string& name) const;
   catalog::AccessKey owned_key(catalog::PrincipalKind kind, const std::string& owner,

@@ -144,11 +144,9 @@ class PolicySnapshot {
 
   std::int64_t epoch() const;
   std::size_t grant_count() const;
-  /// The earliest expiry of a time-bound grant that is later than `now` (the maximum Timestamp when there
-  /// is none): every decision of this snapshot stays the same from `now` until then.
-  catalog::Timestamp next_expiry_after(catalog::Timestamp now) const;
-  /// The same for what `subject` holds (its own, its groups' and EVERYONE's grants): every decision about
-  /// `subject` stays the same from `now` until then.
+  /// The earliest expiry later than `now` of a time-bound grant `subject` holds (its own, its groups' or
+  /// EVERYONE's; the maximum Timestamp when there is none): every decision about `subject` stays the same
+  /// from `now` until then.
   catalog::Timestamp next_expiry_after(const Subject& subject, catalog::Timestamp now) const;
 
   /// The groups of a user (from the snapshot's memberships).

@@ -1,0 +1,45 @@
+#pragma once
+
+// ASCII text helpers shared by the parsers and validators of every module (catalog names, SigV4 headers,
+// masks, crawler classifiers). They work on bytes: non-ASCII bytes (UTF-8 sequences) pass through unchanged,
+// and none consults the C locale (std::tolower/std::isspace would, per byte).
+
+#include <string>
+#include <string_view>
+
+namespace cairn::catalog::text {
+
+/// `c` lower-cased when it is an ASCII upper-case letter, otherwise `c` unchanged.
+inline char ascii_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+/// `s` with its ASCII upper-case letters lower-cased.
+inline std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = ascii_lower(c);
+  return out;
+}
+
+/// True for the six ASCII white-space characters of C's isspace: space, \t, \n, \r, \f, \v.
+inline bool is_ascii_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/// `a` equals `b` ignoring ASCII case; no allocation.
+inline bool iequals_ascii(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  }
+  return true;
+}
+
+/// `s` without leading and trailing ASCII white space.
+inline std::string_view trim_ascii_space(std::string_view s) {
+  while (!s.empty() && is_ascii_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_ascii_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace cairn::catalog::text
