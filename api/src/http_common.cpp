@@ -20,11 +20,6 @@ int hex_value(char c) {
   return -1;
 }
 
-bool is_unreserved(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-         c == '_' || c == '~';
-}
-
 std::optional<std::string> decode(std::string_view text, bool plus_is_space) {
   std::string out;
   out.reserve(text.size());
@@ -110,20 +105,7 @@ std::optional<std::string> query_value(const QueryParams& params, std::string_vi
 }
 
 std::string percent_encode_segment(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    if (is_unreserved(c)) {
-      out.push_back(c);
-    } else {
-      auto byte = static_cast<unsigned char>(c);
-      out.push_back('%');
-      out.push_back(kHex[byte >> 4]);
-      out.push_back(kHex[byte & 0x0F]);
-    }
-  }
-  return out;
+  return catalog::text::uri_encode(text, false);
 }
 
 std::string url_encode_query_value(std::string_view text) {

@@ -23,6 +23,7 @@ using catalog::text::iequals_ascii;
 using catalog::text::is_ascii_space;
 using catalog::text::lower;
 using catalog::text::trim_ascii_space;
+using catalog::text::uri_encode;
 
 /// SigV4's Trimall: leading/trailing whitespace removed, inner runs of whitespace collapsed to one space.
 std::string trim_all(std::string_view value) {
@@ -37,28 +38,6 @@ std::string trim_all(std::string_view value) {
     if (pending_space) out.push_back(' ');
     pending_space = false;
     out.push_back(c);
-  }
-  return out;
-}
-
-bool is_unreserved(unsigned char c) {
-  return std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-/// RFC 3986 percent-encoding of every byte but the unreserved set (and '/' when `keep_slash`), upper-case
-/// hex.
-std::string uri_encode(std::string_view s, bool keep_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size() * 3);
-  for (unsigned char c : s) {
-    if (is_unreserved(c) || (keep_slash && c == '/')) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0x0f]);
-    }
   }
   return out;
 }

@@ -42,4 +42,29 @@ inline std::string_view trim_ascii_space(std::string_view s) {
   return s;
 }
 
+/// An RFC 3986 unreserved character (letters, digits, - . _ ~).
+inline bool is_uri_unreserved(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+         c == '_' || c == '~';
+}
+
+/// RFC 3986 percent-encoding of every byte but the unreserved set (and '/' when `keep_slash`), upper-case
+/// hex, as SigV4 and S3 define it.
+inline std::string uri_encode(std::string_view s, bool keep_slash) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size() + s.size() / 2);
+  for (const char ch : s) {
+    if (is_uri_unreserved(ch) || (keep_slash && ch == '/')) {
+      out.push_back(ch);
+    } else {
+      const auto c = static_cast<unsigned char>(ch);
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0x0f]);
+    }
+  }
+  return out;
+}
+
 }  // namespace cairn::catalog::text

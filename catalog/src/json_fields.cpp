@@ -1,10 +1,10 @@
-#include "cairn/api/json_body.h"
+#include "cairn/catalog/json_fields.h"
 
 #include <algorithm>
 
 #include "cairn/catalog/error.h"
 
-namespace cairn::api {
+namespace cairn::catalog {
 
 namespace {
 
@@ -93,4 +93,4 @@ std::vector<std::string> string_array(const nlohmann::json& value, const std::st
   return out;
 }
 
-}  // namespace cairn::api
+}  // namespace cairn::catalog
