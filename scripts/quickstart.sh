@@ -37,13 +37,23 @@ else
 fi
 
 cairn() { "$bin/cairn" --endpoint "http://$listen" --credentials-file "$data_dir/admin-credentials" "$@"; }
-if [ -f "$data_dir/admin-credentials" ] && ! cairn database describe sample >/dev/null 2>&1; then
-  cairn database create sample --description "Sample catalog created by quickstart" >/dev/null
-  cairn table create sample.orders --column order_id:bigint --column customer:string \
-    --column amount:decimal\(10,2\) --partition-key order_date:date --format parquet \
-    --location file://"$data_dir"/lake/orders >/dev/null
-  cairn partition add sample.orders 2026-11-20 >/dev/null
-  cairn partition add sample.orders 2026-11-21 >/dev/null
+# A small sample lake (CSV in Hive partitions, JSON lines), crawled into the database "sample".
+lake=$data_dir/sample-lake
+if [ ! -d "$lake" ]; then
+  for day in 2026-11-20 2026-11-21; do
+    mkdir -p "$lake/orders/order_date=$day"
+    printf 'order_id,customer,amount,status\n1%s,alice,12.50,paid\n2%s,bob,7.25,open\n' "${day: -2}" "${day: -2}" \
+      >"$lake/orders/order_date=$day/part-0.csv"
+  done
+  mkdir -p "$lake/clicks"
+  printf '{"user":"alice","page":"/home","ms":120}\n{"user":"bob","page":"/cart","ms":340,"referrer":"ad"}\n' \
+    >"$lake/clicks/clicks-0.json"
+fi
+if [ -f "$data_dir/admin-credentials" ] && ! cairn crawler get sample-lake >/dev/null 2>&1; then
+  cairn database describe sample >/dev/null 2>&1 ||
+    cairn database create sample --description "Sample catalog created by quickstart" >/dev/null
+  cairn crawler create sample-lake --database sample --target "$lake" --schedule 'rate(1 hour)' >/dev/null
+  cairn crawler start sample-lake --wait
 fi
 
 cat <<MSG
@@ -55,6 +65,7 @@ Try the CLI:
   export PATH=$bin:\$PATH AWS_SHARED_CREDENTIALS_FILE=$data_dir/admin-credentials AWS_PROFILE=cairn
   cairn whoami
   cairn database list
+  cairn crawler runs sample-lake
   cairn table describe sample.orders
   cairn partition list sample.orders --filter "order_date >= '2026-11-21'"
 

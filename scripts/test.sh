@@ -27,7 +27,9 @@ scripts/build.sh "$build_dir"
 
 tmp=$(mktemp -d /tmp/cairn-test.XXXXXX)
 chmod 0755 "$tmp"  # the PostgreSQL server runs as user postgres and must reach its directory inside
+moto_pid=""
 cleanup() {
+  if [ -n "$moto_pid" ]; then kill "$moto_pid" 2>/dev/null || true; fi
   "$root/scripts/pg.sh" stop "$tmp/pg" >/dev/null 2>&1 || true
   rm -rf "$tmp"
 }
@@ -50,6 +52,24 @@ fi
 export CAIRN_TEST_DATABASE_URL
 CAIRN_TEST_DATABASE_URL=$("$root/scripts/pg.sh" start "$tmp/pg")
 echo "test.sh: PostgreSQL at $CAIRN_TEST_DATABASE_URL"
+
+# moto_server as the S3-compatible store of the crawler's S3 tests (tests/crawler/s3_client_test.cpp), on a free
+# loopback port; without it those tests skip.
+if command -v moto_server >/dev/null; then
+  moto_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  moto_server -H 127.0.0.1 -p "$moto_port" >"$tmp/moto.log" 2>&1 &
+  moto_pid=$!
+  for _ in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$moto_port/" && break
+    kill -0 "$moto_pid" 2>/dev/null || { cat "$tmp/moto.log" >&2; echo "test.sh: moto_server exited" >&2; exit 1; }
+    sleep 0.2
+  done
+  curl -s -o /dev/null "http://127.0.0.1:$moto_port/" || { echo "test.sh: moto_server did not answer on port $moto_port" >&2; exit 1; }
+  export CAIRN_TEST_S3_ENDPOINT="http://127.0.0.1:$moto_port"
+  echo "test.sh: moto_server (S3) at $CAIRN_TEST_S3_ENDPOINT"
+else
+  echo "test.sh: moto_server not found (pip install 'moto[server]'); the S3 client tests will skip" >&2
+fi
 
 cd "$build_dir"
 ctest --output-on-failure --timeout 600 -j 2 "${ctest_args[@]}"

@@ -69,6 +69,14 @@ int main(int argc, char** argv) {
       ->envname("CAIRN_READ_TIMEOUT")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  app.add_option("--crawler-lease-ms", config.crawler_lease_ms,
+                 "How long a crawl's lease lasts without renewal before another node may take over")
+      ->envname("CAIRN_CRAWLER_LEASE_MS")
+      ->check(CLI::Range(std::int64_t{300}, std::int64_t{3600000}));
+  app.add_option("--crawler-scheduler-interval-ms", config.crawler_scheduler_interval_ms,
+                 "How often each node checks for crawler schedules that are due")
+      ->envname("CAIRN_CRAWLER_SCHEDULER_INTERVAL_MS")
+      ->check(CLI::Range(std::int64_t{100}, std::int64_t{3600000}));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->envname("CAIRN_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))

@@ -91,5 +91,7 @@ void add_whoami_command(CLI::App& app, CommandRegistry& registry);
 void add_identity_commands(CLI::App& app, CommandRegistry& registry);
 /// Adds grant, revoke, permissions, tag, filter, location, access and audit.
 void add_governance_commands(CLI::App& app, CommandRegistry& registry);
+/// Adds crawler and connection.
+void add_crawler_commands_all(CLI::App& app, CommandRegistry& registry);
 
 }  // namespace cairn::api::cli

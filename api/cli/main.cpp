@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
   add_partition_commands(app, registry);
   add_identity_commands(app, registry);
   add_governance_commands(app, registry);
+  add_crawler_commands_all(app, registry);
   app.footer(kFooter);  // after the subcommands: CLI11 copies a parent's footer into subcommands made later
 
   try {

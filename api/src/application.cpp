@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "cairn/api/crawler_service.h"
 #include "cairn/api/errors.h"
 #include "cairn/api/http.h"
 #include "cairn/api/metrics.h"
@@ -74,6 +75,7 @@ struct Application::Impl {
   std::unique_ptr<authz::PolicyEngine> engine;
   std::unique_ptr<authz::AuditLog> audit;
   std::unique_ptr<CatalogService> service;
+  std::unique_ptr<CrawlerService> crawlers;
   std::unique_ptr<NativeApi> native;
   Metrics metrics;
   std::unique_ptr<HttpServer> server;
@@ -161,7 +163,12 @@ Application::Application(Config config) : impl_(std::make_unique<Impl>()) {
   s.audit = std::make_unique<authz::AuditLog>(*s.store);
   s.service = std::make_unique<CatalogService>(*s.store, *s.engine, *s.audit, *s.secrets, s.config.catalog_id,
                                                s.authenticator.get());
+  CrawlerServiceOptions crawler_options;
+  crawler_options.lease_ms = s.config.crawler_lease_ms;
+  crawler_options.scheduler_interval_ms = s.config.crawler_scheduler_interval_ms;
+  s.crawlers = std::make_unique<CrawlerService>(*s.service, crawler_options);
   s.native = std::make_unique<NativeApi>(*s.service);
+  s.native->set_crawlers(s.crawlers.get());
 
   ServerOptions options = s.config.server;
   options.host = s.address.host;
@@ -176,6 +183,7 @@ Application::~Application() {
 
 void Application::start() {
   impl_->server->start();
+  impl_->crawlers->start();
   const std::string bound = impl_->address.host + ":" + std::to_string(impl_->server->port());
   if (!impl_->config.port_file.empty()) write_file_atomically(impl_->config.port_file, bound + "\n");
 }
@@ -183,6 +191,7 @@ void Application::start() {
 void Application::stop() {
   if (!impl_) return;
   if (impl_->server) impl_->server->stop();
+  if (impl_->crawlers) impl_->crawlers->stop();  // running crawls record STOPPED
   if (impl_->engine) impl_->engine->stop_watching();
   if (impl_->audit) impl_->audit->stop();  // flushes every queued entry: a clean shutdown loses nothing
 }

@@ -403,6 +403,9 @@ HttpResponse NativeApi::handle(const HttpRequest& req, const Caller& caller) {
   for (const auto& [k, v] : parse_query(req.query)) ctx.query.emplace_back(k, v);
   if (ctx.seg.empty() || ctx.seg[0] != "v1")
     throw Error(ErrorCode::NotFound, "no such resource: " + req.path);
+  if (crawlers_) {
+    if (auto resp = route_crawlers(*crawlers_, ctx)) return std::move(*resp);
+  }
   return Router(service_, ctx).route();
 }
 

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "cairn/api/crawler_service.h"
 #include "cairn/api/http.h"
 #include "cairn/api/service.h"
 #include "cairn/catalog/error.h"
@@ -86,5 +87,7 @@ json page_json(const char* key, const catalog::Page<T>& page, ToJson to) {
 
 /// Routes the governance paths (docs/api/openapi.yaml, "Governance"); nullopt when the path is not one.
 std::optional<HttpResponse> route_governance(CatalogService& service, Ctx& ctx);
+/// Routes /v1/crawlers and /v1/connections (docs/api/openapi.yaml, "Crawlers"); nullopt for other paths.
+std::optional<HttpResponse> route_crawlers(CrawlerService& service, Ctx& ctx);
 
 }  // namespace cairn::api::native

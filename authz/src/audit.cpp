@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <exception>
 #include <string_view>
@@ -14,20 +15,50 @@
 namespace cairn::authz {
 namespace {
 
+/// Appends the decimal text of `n` to `out`.
+void put_number(std::string& out, std::int64_t n) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, n).ptr);
+}
+
 /// Appends `<byte length>:<bytes>` to `out`.
 void put_field(std::string& out, std::string_view value) {
-  out += std::to_string(value.size());
+  put_number(out, static_cast<std::int64_t>(value.size()));
   out += ':';
   out.append(value.data(), value.size());
 }
 
-std::string join_ids(const std::vector<std::string>& ids) {
-  std::string out;
+/// Appends `<byte length>:<decimal text of n>` to `out`.
+void put_number_field(std::string& out, std::int64_t n) {
+  char buf[24];
+  put_field(out, std::string_view(
+                     buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, n).ptr - buf)));
+}
+
+/// Appends the deciding ids joined by ',' as one field to `out`.
+void put_ids_field(std::string& out, const std::vector<std::string>& ids) {
+  std::size_t size = ids.empty() ? 0 : ids.size() - 1;
+  for (const std::string& id : ids) size += id.size();
+  put_number(out, static_cast<std::int64_t>(size));
+  out += ':';
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (i > 0) out += ',';
     out += ids[i];
   }
-  return out;
+}
+
+/// Appends audit_canonical_form(entry) to `out`.
+void put_canonical_form(std::string& out, const catalog::AuditEntry& entry) {
+  put_number_field(out, entry.seq);
+  put_number_field(out, entry.time);
+  put_field(out, entry.request_id);
+  put_field(out, entry.principal);
+  put_field(out, entry.action);
+  put_field(out, entry.resource);
+  put_field(out, entry.decision);
+  put_ids_field(out, entry.deciding_ids);
+  put_field(out, entry.detail);
+  put_field(out, entry.prev_hash);
 }
 
 /// First retry delay after a failed append, and the longest one.
@@ -44,23 +75,16 @@ constexpr int kVerifyPage = 10000;
 
 std::string audit_canonical_form(const catalog::AuditEntry& entry) {
   std::string out;
-  out.reserve(128 + entry.request_id.size() + entry.principal.size() + entry.action.size() +
-              entry.resource.size() + entry.detail.size() + entry.prev_hash.size());
-  put_field(out, std::to_string(entry.seq));
-  put_field(out, std::to_string(entry.time));
-  put_field(out, entry.request_id);
-  put_field(out, entry.principal);
-  put_field(out, entry.action);
-  put_field(out, entry.resource);
-  put_field(out, entry.decision);
-  put_field(out, join_ids(entry.deciding_ids));
-  put_field(out, entry.detail);
-  put_field(out, entry.prev_hash);
+  put_canonical_form(out, entry);
   return out;
 }
 
 std::string audit_hash(const catalog::AuditEntry& entry) {
-  return detail::hex_encode(detail::sha256_raw(audit_canonical_form(entry)));
+  // The writer hashes every entry it appends: the form is built in a buffer reused by the thread.
+  thread_local std::string form;
+  form.clear();
+  put_canonical_form(form, entry);
+  return detail::hex_encode(detail::sha256_raw(form));
 }
 
 AuditVerification verify_audit(catalog::Store& store,

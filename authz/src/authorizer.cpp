@@ -83,6 +83,12 @@ const char* action_name(Action action) {
       return "ManageLocations";
     case Action::DescribeLocations:
       return "DescribeLocations";
+    case Action::ManageCrawlers:
+      return "ManageCrawlers";
+    case Action::DescribeCrawlers:
+      return "DescribeCrawlers";
+    case Action::ManageConnections:
+      return "ManageConnections";
     case Action::ReadAudit:
       return "ReadAudit";
     case Action::Explain:

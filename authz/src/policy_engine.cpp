@@ -1992,6 +1992,7 @@ Decision PolicySnapshot::decide(const Subject& subject, Action action, const Res
                    {"everyone"});
     case Action::DescribeDatabase:
     case Action::ListTables:
+    case Action::DescribeCrawlers:
       return database_visible();
     case Action::DescribeTable: {
       Held held = s.on_table<true>(who, r.database, r.table, now);
@@ -2043,6 +2044,11 @@ Decision PolicySnapshot::decide(const Subject& subject, Action action, const Res
       const Permission p = action == Action::DescribeFilter ? Permission::Describe : Permission::Drop;
       return need(who, s.on_filter(who, r.database, r.table, r.filter, now), p, r);
     }
+    case Action::ManageCrawlers: {
+      // A crawler creates, alters and drops tables in its database: it needs what creating a table needs.
+      Resource db_resource{r.database, {}, {}, {}, {}};
+      return need(who, s.on_database(who, r.database, now), Permission::CreateTable, db_resource);
+    }
     case Action::Explain:
       if (r.principal == who) return allow(who + " may explain its own access", {"self"});
       return deny(who + " may explain only its own access (administrators may explain anyone's)");
@@ -2054,6 +2060,7 @@ Decision PolicySnapshot::decide(const Subject& subject, Action action, const Res
     case Action::ManageLocations:
     case Action::DescribeLocations:
     case Action::ReadAudit:
+    case Action::ManageConnections:
       return deny(who + " is not an administrator; only administrators may " + action_name(action));
   }
   return deny("unknown action");

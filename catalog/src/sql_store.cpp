@@ -343,8 +343,20 @@ sql::Result SqlStore::exec(sql::Connection& conn, const std::string& sql, const 
   return conn.exec(dialect_->number(sql), params);
 }
 
+namespace {
+
+/// The transaction a run_atomically group holds on this thread; store calls made inside join it.
+struct AtomicGroup {
+  const SqlStore* store = nullptr;
+  sql::Connection* conn = nullptr;
+};
+thread_local AtomicGroup tl_group;
+
+}  // namespace
+
 template <class Fn>
 auto SqlStore::transact(bool write, Fn&& fn, bool snapshot) {
+  if (tl_group.store == this) return fn(*tl_group.conn);  // joins the group's transaction
   // A lost connection is replaced at once (the pool may hold several that broke together, e.g. after a server
   // restart); a busy store is retried a few times with a short back-off.
   constexpr int kMaxLost = 16;
@@ -384,6 +396,28 @@ auto SqlStore::transact(bool write, Fn&& fn, bool snapshot) {
       throw;
     }
   }
+}
+
+void SqlStore::with_transaction(bool write, const std::function<void(sql::Connection&)>& fn) {
+  transact(write, fn);
+}
+
+void SqlStore::run_atomically(const std::function<void()>& fn) {
+  if (tl_group.store == this) {
+    fn();
+    return;
+  }
+  transact(true, [&](sql::Connection& c) {
+    struct Scope {
+      explicit Scope(AtomicGroup group) { tl_group = group; }
+      ~Scope() { tl_group = {}; }
+      Scope(const Scope&) = delete;
+      Scope& operator=(const Scope&) = delete;
+    } scope(AtomicGroup{this, &c});
+    fn();
+  });
+  // Calls inside changed the token before the commit; a cache filled in between must not outlive it.
+  catalog_changed();
 }
 
 void SqlStore::migrate(sql::Connection& conn) {
@@ -1128,6 +1162,9 @@ namespace {
 constexpr std::int64_t kAuditLockKey = 0x636169726E617564;  // "cairnaud"
 constexpr int kMaxAuditScan = 10000;
 constexpr int kMaxAuditPage = 1000;
+constexpr std::size_t kMaxAuditBatch = 1024;  // entries per audit_batches row; a longer append is split
+constexpr std::int64_t kFirstAuditRound = 4;  // batches read by a query's first round; doubled per round
+constexpr std::int64_t kMaxAuditRound = 256;
 constexpr auto kEpochPollInterval = std::chrono::milliseconds(50);
 constexpr std::size_t kMaxAuditPrincipal = 256;  // indexed columns stay far below a btree entry's limit
 constexpr std::size_t kMaxAuditResource = 1024;
@@ -1135,9 +1172,13 @@ constexpr std::size_t kMaxAuditResource = 1024;
 /// Makes `text` storable in every backend before it is hashed: NUL bytes, and every non-ASCII byte of text
 /// that is not valid UTF-8, become '?'; then it is cut to `max` bytes at a character boundary.
 void storable(std::string& text, std::size_t max = std::string::npos) {
-  const bool utf8 = is_valid_utf8(text);
-  for (char& c : text) {
-    if (c == '\0' || (!utf8 && static_cast<unsigned char>(c) >= 0x80)) c = '?';
+  bool plain = true;  // ASCII without NUL, the common case: nothing to replace
+  for (char c : text) plain &= c != '\0' && static_cast<unsigned char>(c) < 0x80;
+  if (!plain) {
+    const bool utf8 = is_valid_utf8(text);
+    for (char& c : text) {
+      if (c == '\0' || (!utf8 && static_cast<unsigned char>(c) >= 0x80)) c = '?';
+    }
   }
   if (text.size() <= max) return;
   std::size_t cut = max;
@@ -1261,23 +1302,130 @@ DataLocation location_from(const Row& r) {
   return DataLocation{r.text(0), r.text(1), r.text(2), r.integer(3)};
 }
 
-constexpr const char* kAuditCols =
-    "seq, time, request_id, principal, action, resource, decision, deciding_ids, detail, prev_hash, hash";
+// The audit log is stored per appended batch (migrations/*/0003_audit_batches.sql): one audit_batches row
+// holds a batch's entries as a JSON array of [seq, time, request_id, principal, action, resource, decision,
+// [deciding_ids...], detail, hash]; the row keeps the prev_hash of its first entry (each later entry's
+// prev_hash is the hash before it), the hash of its last entry, its seq range and its time range.
 
-AuditEntry audit_from(const Row& r) {
-  AuditEntry e;
-  e.seq = r.integer(0);
-  e.time = r.integer(1);
-  e.request_id = r.text(2);
-  e.principal = r.text(3);
-  e.action = r.text(4);
-  e.resource = r.text(5);
-  e.decision = r.text(6);
-  e.deciding_ids = strings_from(r.text(7));
-  e.detail = r.text(8);
-  e.prev_hash = r.text(9);
-  e.hash = r.text(10);
-  return e;
+/// Appends `text` (valid UTF-8 without NUL, see storable()) to `out` as a JSON string.
+void put_json_string(std::string& out, std::string_view text) {
+  constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t run = 0;  // start of the bytes not yet copied
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.data() + run, i - run);
+    run = i + 1;
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    }
+  }
+  out.append(text.data() + run, text.size() - run);
+  out += '"';
+}
+
+void put_json_integer(std::string& out, std::int64_t value) {
+  char buf[24];
+  const auto end = std::to_chars(buf, buf + sizeof buf, value).ptr;
+  out.append(buf, end);
+}
+
+/// The stored form of a batch of entries (audit_batches.entries).
+std::string encode_audit_batch(std::span<const AuditEntry> entries) {
+  std::size_t size = 2;
+  for (const AuditEntry& e : entries) {
+    size += 80 + e.request_id.size() + e.principal.size() + e.action.size() + e.resource.size() +
+            e.decision.size() + e.detail.size() + e.hash.size();
+    for (const std::string& id : e.deciding_ids) size += id.size() + 3;
+  }
+  std::string out;
+  out.reserve(size);
+  out += '[';
+  for (const AuditEntry& e : entries) {
+    if (out.size() > 1) out += ',';
+    out += '[';
+    put_json_integer(out, e.seq);
+    out += ',';
+    put_json_integer(out, e.time);
+    for (const std::string* field : {&e.request_id, &e.principal, &e.action, &e.resource, &e.decision}) {
+      out += ',';
+      put_json_string(out, *field);
+    }
+    out += ",[";
+    for (std::size_t i = 0; i < e.deciding_ids.size(); ++i) {
+      if (i > 0) out += ',';
+      put_json_string(out, e.deciding_ids[i]);
+    }
+    out += "],";
+    put_json_string(out, e.detail);
+    out += ',';
+    put_json_string(out, e.hash);
+    out += ']';
+  }
+  out += ']';
+  return out;
+}
+
+/// The entries of a stored batch whose first entry's prev_hash is `prev_hash`; nullopt when `text` is not a
+/// non-empty array of well-formed entries (it was altered behind the store's back).
+std::optional<std::vector<AuditEntry>> decode_audit_batch(std::string prev_hash, const std::string& text) {
+  json batch = json::parse(text, nullptr, false);
+  if (!batch.is_array() || batch.empty()) return std::nullopt;
+  std::vector<AuditEntry> out;
+  out.reserve(batch.size());
+  for (json& item : batch) {
+    if (!item.is_array() || item.size() != 10 || !item[0].is_number_integer() ||
+        !item[1].is_number_integer() || !item[7].is_array())
+      return std::nullopt;
+    for (std::size_t i : {2, 3, 4, 5, 6, 8, 9}) {
+      if (!item[i].is_string()) return std::nullopt;
+    }
+    AuditEntry e;
+    e.seq = item[0].get<std::int64_t>();
+    e.time = item[1].get<std::int64_t>();
+    std::string* fields[] = {&e.request_id, &e.principal, &e.action, &e.resource, &e.decision};
+    for (std::size_t i = 0; i < 5; ++i) *fields[i] = std::move(item[i + 2].get_ref<std::string&>());
+    e.deciding_ids.reserve(item[7].size());
+    for (json& id : item[7]) {
+      if (!id.is_string()) return std::nullopt;
+      e.deciding_ids.push_back(std::move(id.get_ref<std::string&>()));
+    }
+    e.detail = std::move(item[8].get_ref<std::string&>());
+    e.hash = std::move(item[9].get_ref<std::string&>());
+    e.prev_hash = std::move(prev_hash);
+    prev_hash = e.hash;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+/// Inserts one (key, first_seq) row into `table` (audit_batch_principals or audit_batch_resources, whose key
+/// column is `column`) for every distinct key of `keys`, `per_statement` rows per statement. A row left
+/// behind by a batch removed behind the store's back is kept (ON CONFLICT DO NOTHING): it names the same
+/// first_seq.
+template <class Run>
+void audit_index_rows(std::vector<std::string_view>& keys, std::int64_t first_seq, std::size_t per_statement,
+                      const std::string& table, const std::string& column, Run&& run) {
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  for (std::size_t start = 0; start < keys.size(); start += per_statement) {
+    const std::size_t end = std::min(keys.size(), start + per_statement);
+    std::string text = "INSERT INTO " + table + " (" + column + ", first_seq) VALUES ";
+    Params params;
+    params.reserve(2 * (end - start));
+    for (std::size_t i = start; i < end; ++i) {
+      text += i == start ? "(?, ?)" : ", (?, ?)";
+      params.emplace_back(std::string(keys[i]));
+      params.emplace_back(first_seq);
+    }
+    run(text + " ON CONFLICT DO NOTHING", params);
+  }
 }
 
 std::int64_t flag(bool b) {
@@ -1946,41 +2094,59 @@ std::vector<DataLocation> SqlStore::list_locations_impl() {
 }
 
 // --- audit log --------------------------------------------------------------------------------------------
+//
+// One append is one transaction (PostgreSQL: under the audit advisory lock, so seq has no gaps across
+// nodes); its entries become audit_batches rows of up to kMaxAuditBatch entries each, plus one index row
+// per distinct principal and resource of each row. Reads find candidate batches through those index rows
+// (or the seq and time columns), in rounds of growing size, decode them and filter their entries.
 
 void SqlStore::append_audit(std::vector<AuditEntry>& entries, const AuditHasher& hasher) {
   if (entries.empty()) return;
   const Timestamp now = now_millis();
+  for (auto& e : entries) {
+    for (std::string* field : {&e.request_id, &e.action, &e.decision, &e.detail}) storable(*field);
+    for (std::string& id : e.deciding_ids) storable(id);
+    storable(e.principal, kMaxAuditPrincipal);
+    storable(e.resource, kMaxAuditResource);
+    if (e.time == 0) e.time = now;
+  }
+  const std::size_t per_statement = dialect_->rows_per_insert();
   transact(true, [&](sql::Connection& c) {
     const std::string lock = dialect_->audit_lock();
     if (!lock.empty()) exec(c, lock, {kAuditLockKey});
-    auto last = exec(c, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", {});
+    auto last = exec(c, "SELECT last_seq, last_hash FROM audit_batches ORDER BY first_seq DESC LIMIT 1", {});
     std::int64_t seq = last.rows.empty() ? 0 : last.rows[0].integer(0);
     std::string prev = last.rows.empty() ? std::string() : last.rows[0].text(1);
     for (auto& e : entries) {
-      for (std::string* field : {&e.request_id, &e.action, &e.decision, &e.detail}) storable(*field);
-      for (std::string& id : e.deciding_ids) storable(id);
-      storable(e.principal, kMaxAuditPrincipal);
-      storable(e.resource, kMaxAuditResource);
       e.seq = ++seq;
-      if (e.time == 0) e.time = now;
       e.prev_hash = prev;
       e.hash = hasher(e);
       prev = e.hash;
     }
-    const std::size_t chunk = dialect_->rows_per_insert();
-    for (std::size_t start = 0; start < entries.size(); start += chunk) {
-      const std::size_t end = std::min(entries.size(), start + chunk);
-      std::string text = std::string("INSERT INTO audit_log (") + kAuditCols + ") VALUES ";
-      Params params;
-      params.reserve((end - start) * 11);
-      for (std::size_t i = start; i < end; ++i) {
-        const AuditEntry& e = entries[i];
-        text += i == start ? "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-        params.insert(params.end(),
-                      {e.seq, e.time, e.request_id, e.principal, e.action, e.resource, e.decision,
-                       strings_text(e.deciding_ids), e.detail, e.prev_hash, e.hash});
+    auto run = [&](const std::string& text, const Params& params) { exec(c, text, params); };
+    std::vector<std::string_view> principals;
+    std::vector<std::string_view> resources;
+    for (std::size_t start = 0; start < entries.size(); start += kMaxAuditBatch) {
+      const std::span<const AuditEntry> batch(entries.data() + start,
+                                              std::min(kMaxAuditBatch, entries.size() - start));
+      Timestamp min_time = batch.front().time;
+      Timestamp max_time = batch.front().time;
+      principals.clear();
+      resources.clear();
+      for (const AuditEntry& e : batch) {
+        min_time = std::min(min_time, e.time);
+        max_time = std::max(max_time, e.time);
+        principals.emplace_back(e.principal);
+        resources.emplace_back(e.resource);
       }
-      exec(c, text, params);
+      const std::int64_t first_seq = batch.front().seq;
+      exec(c,
+           "INSERT INTO audit_batches (first_seq, last_seq, min_time, max_time, prev_hash, last_hash, "
+           "entries) VALUES (?, ?, ?, ?, ?, ?, ?)",
+           {first_seq, batch.back().seq, min_time, max_time, batch.front().prev_hash, batch.back().hash,
+            encode_audit_batch(batch)});
+      audit_index_rows(principals, first_seq, per_statement, "audit_batch_principals", "principal", run);
+      audit_index_rows(resources, first_seq, per_statement, "audit_batch_resources", "resource", run);
     }
   });
 }
@@ -1988,71 +2154,176 @@ void SqlStore::append_audit(std::vector<AuditEntry>& entries, const AuditHasher&
 Page<AuditEntry> SqlStore::query_audit(const AuditQuery& query, const PageRequest& page) {
   const int limit = std::clamp(page.limit, 1, kMaxAuditPage);
   const std::int64_t after = token_integer(page.token, "s");
-  std::string text = std::string("SELECT ") + kAuditCols + " FROM audit_log WHERE seq > ?";
-  Params params{after};
-  if (!query.principal.empty()) {
-    text += " AND principal = ?";
-    params.emplace_back(query.principal);
-  }
-  if (!query.resource_prefix.empty()) {
-    // A resource path and everything below it ("table/crm" matches "table/crm" and "table/crm/orders" but
-    // not "table/crm2"); a prefix ending in '/' matches whatever starts with it.
-    const std::string& p = query.resource_prefix;
-    const std::string below = p.back() == '/' ? p : p + "/";
-    const std::string end = prefix_successor(below);
-    text += " AND (resource = ? OR (resource >= ?";
-    params.emplace_back(p);
-    params.emplace_back(below);
-    if (!end.empty()) {
-      text += " AND resource < ?";
-      params.emplace_back(end);
+  // A resource path and everything below it ("table/crm" matches "table/crm" and "table/crm/orders" but not
+  // "table/crm2"); a prefix ending in '/' matches whatever starts with it.
+  const std::string& prefix = query.resource_prefix;
+  const std::string below = prefix.empty() || prefix.back() == '/' ? prefix : prefix + "/";
+  auto matches = [&](const AuditEntry& e) {
+    return e.seq > after && (query.principal.empty() || e.principal == query.principal) &&
+           (prefix.empty() || e.resource == prefix || e.resource.starts_with(below)) &&
+           (query.action.empty() || e.action == query.action) &&
+           (query.decision.empty() || e.decision == query.decision) &&
+           (!query.from || e.time >= *query.from) && (!query.to || e.time < *query.to);
+  };
+
+  // The first_seq of the candidate batches of one round, in order: those naming the principal (else a
+  // resource under the prefix, else every batch) whose time range meets [from, to), starting with the batch
+  // holding entry after + 1 (first round) or after the last candidate of the previous round.
+  auto candidates = [&](bool first_round, std::int64_t position, std::int64_t count, Params& params) {
+    const bool by_principal = !query.principal.empty();
+    const bool by_resource = !by_principal && !prefix.empty();
+    const bool timed = query.from || query.to;
+    const char* key = by_principal || by_resource ? "k.first_seq" : "t.first_seq";
+    std::string text;
+    if (by_principal) {
+      text = "SELECT k.first_seq FROM audit_batch_principals k";
+    } else if (by_resource) {
+      text = "SELECT DISTINCT k.first_seq FROM audit_batch_resources k";
+    } else {
+      text = "SELECT t.first_seq FROM audit_batches t";
     }
-    text += "))";
-  }
-  if (!query.action.empty()) {
-    text += " AND action = ?";
-    params.emplace_back(query.action);
-  }
-  if (!query.decision.empty()) {
-    text += " AND decision = ?";
-    params.emplace_back(query.decision);
-  }
-  if (query.from) {
-    text += " AND time >= ?";
-    params.emplace_back(*query.from);
-  }
-  if (query.to) {
-    text += " AND time < ?";
-    params.emplace_back(*query.to);
-  }
-  text += " ORDER BY seq LIMIT ?";
-  params.emplace_back(std::int64_t{limit} + 1);
-  return transact(false, [&](sql::Connection& c) {
-    auto r = exec(c, text, params);
-    Page<AuditEntry> out;
-    for (const auto& row : r.rows) {
-      if (static_cast<int>(out.items.size()) == limit) {
-        out.next_token = make_token({{"s", out.items.back().seq}});
-        break;
-      }
-      out.items.push_back(audit_from(row));
+    if ((by_principal || by_resource) && timed) text += " JOIN audit_batches t ON t.first_seq = k.first_seq";
+    text += " WHERE ";
+    if (by_principal) {
+      text += "k.principal = ? AND ";
+      params.emplace_back(query.principal);
+    } else if (by_resource) {
+      const std::string end = prefix_successor(below);
+      text += end.empty() ? "(k.resource = ? OR k.resource >= ?) AND "
+                          : "(k.resource = ? OR (k.resource >= ? AND k.resource < ?)) AND ";
+      params.emplace_back(prefix);
+      params.emplace_back(below);
+      if (!end.empty()) params.emplace_back(end);
     }
-    return out;
-  });
+    text += key;
+    text += first_round ? " >= (SELECT COALESCE(MAX(first_seq), 0) FROM audit_batches WHERE first_seq <= ?)"
+                        : " > ?";
+    params.emplace_back(position);
+    if (query.from) {
+      text += " AND t.max_time >= ?";
+      params.emplace_back(*query.from);
+    }
+    if (query.to) {
+      text += " AND t.min_time < ?";
+      params.emplace_back(*query.to);
+    }
+    text += std::string(" ORDER BY ") + key + " LIMIT ?";
+    params.emplace_back(count);
+    return text;
+  };
+
+  std::vector<AuditEntry> items;
+  transact(
+      false,
+      [&](sql::Connection& c) {
+        items.clear();
+        std::int64_t position = after + 1;
+        if (query.from) {
+          // No batch before the first one reaching `from` can match: start there. The unary plus keeps the
+          // planner on audit_batches_by_time instead of walking the primary key from its start.
+          auto first =
+              exec(c, "SELECT MIN(+first_seq) FROM audit_batches WHERE max_time >= ?", {*query.from});
+          if (first.rows.empty() || first.rows[0].is_null(0)) return;
+          position = std::max(position, first.rows[0].integer(0));
+        }
+        for (std::int64_t round = 0, count = kFirstAuditRound;; ++round) {
+          Params params;
+          const std::string inner = candidates(round == 0, position, count, params);
+          // Each candidate with its batch (none when an index row outlived its batch); sorted here so that
+          // the database does not sort the entries' text.
+          auto rows = exec(c,
+                           "SELECT c.first_seq, b.first_seq, b.prev_hash, b.entries FROM (" + inner +
+                               ") AS c LEFT JOIN audit_batches b ON b.first_seq = c.first_seq",
+                           params)
+                          .rows;
+          std::sort(rows.begin(), rows.end(),
+                    [](const Row& a, const Row& b) { return a.integer(0) < b.integer(0); });
+          for (const Row& row : rows) {
+            if (row.is_null(1)) continue;
+            auto decoded = decode_audit_batch(row.text(2), row.text(3));
+            if (!decoded) {
+              throw Error(ErrorCode::Internal, "the audit batch starting at entry " + row.text(0) +
+                                                   " is unreadable: it was altered (run cairn audit verify)");
+            }
+            for (AuditEntry& e : *decoded) {
+              if (!matches(e)) continue;
+              items.push_back(std::move(e));
+              if (items.size() > static_cast<std::size_t>(limit)) return;
+            }
+          }
+          if (static_cast<std::int64_t>(rows.size()) < count) return;
+          position = rows.back().integer(0);
+          count = std::min(count * 2, kMaxAuditRound);
+        }
+      },
+      true);
+  Page<AuditEntry> out;
+  if (items.size() > static_cast<std::size_t>(limit)) {
+    items.resize(static_cast<std::size_t>(limit));
+    out.next_token = make_token({{"s", items.back().seq}});
+  }
+  out.items = std::move(items);
+  return out;
 }
 
 std::vector<AuditEntry> SqlStore::scan_audit(std::int64_t after_seq, int limit) {
   if (limit < 1) throw_invalid("limit", "the scan limit is 1 or more");
   limit = std::min(limit, kMaxAuditScan);
-  return transact(false, [&](sql::Connection& c) {
-    std::vector<AuditEntry> out;
-    for (const auto& row :
-         exec(c, std::string("SELECT ") + kAuditCols + " FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?",
-              {after_seq, std::int64_t{limit}})
-             .rows)
-      out.push_back(audit_from(row));
-    return out;
-  });
+  const auto wanted = static_cast<std::size_t>(limit);
+  return transact(
+      false,
+      [&](sql::Connection& c) {
+        std::vector<AuditEntry> out;
+        // Round by round: the seq ranges of the next batches tell how many hold the entries still wanted,
+        // then exactly those are read and decoded.
+        std::string from =
+            "first_seq >= (SELECT COALESCE(MAX(first_seq), 0) FROM audit_batches WHERE first_seq <= ?)";
+        std::int64_t position = after_seq + 1;
+        while (out.size() < wanted) {
+          const auto need = static_cast<std::int64_t>(wanted - out.size());
+          auto spans = exec(c,
+                            "SELECT first_seq, last_seq FROM audit_batches WHERE " + from +
+                                " ORDER BY first_seq LIMIT ?",
+                            {position, need})
+                           .rows;
+          if (spans.empty()) break;
+          std::int64_t upto = spans.back().integer(0);
+          std::int64_t counted = 0;
+          for (const Row& span : spans) {
+            counted +=
+                std::max<std::int64_t>(0, span.integer(1) - std::max(span.integer(0), after_seq + 1) + 1);
+            if (counted >= need) {
+              upto = span.integer(0);
+              break;
+            }
+          }
+          auto rows = exec(c,
+                           "SELECT first_seq, prev_hash, entries FROM audit_batches WHERE " + from +
+                               " AND first_seq <= ? ORDER BY first_seq",
+                           {position, upto})
+                          .rows;
+          for (const Row& row : rows) {
+            auto decoded = decode_audit_batch(row.text(1), row.text(2));
+            if (!decoded) {
+              // An unreadable batch stands in as one entry that fails verification at its first seq.
+              AuditEntry stand_in;
+              stand_in.seq = row.integer(0);
+              stand_in.prev_hash = row.text(1);
+              stand_in.detail = "unreadable audit batch";
+              decoded.emplace(1, std::move(stand_in));
+            }
+            for (AuditEntry& e : *decoded) {
+              if (e.seq <= after_seq) continue;
+              out.push_back(std::move(e));
+              if (out.size() == wanted) return out;
+            }
+          }
+          from = "first_seq > ?";
+          position = upto;
+        }
+        return out;
+      },
+      true);
 }
 
 }  // namespace cairn::catalog

@@ -4,6 +4,7 @@
 // PostgresStore derive from it and supply connections, a dialect and their migrations.
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -40,6 +41,38 @@ class SqlStore : public Store {
   Page<AuditEntry> query_audit(const AuditQuery& query, const PageRequest& page) override;
   std::vector<AuditEntry> scan_audit(std::int64_t after_seq, int limit) override;
 
+  void run_atomically(const std::function<void()>& fn) override;
+
+  // Crawlers (sql_store_crawlers.cpp).
+  CrawlerRecord create_crawler(const CrawlerRecord& crawler) override;
+  std::optional<CrawlerRecord> get_crawler(std::string_view name) override;
+  Page<CrawlerRecord> list_crawlers(const PageRequest& page) override;
+  CrawlerRecord update_crawler(std::string_view name, const std::string& definition,
+                               std::optional<Timestamp> next_run,
+                               std::optional<std::int64_t> expected_version) override;
+  void delete_crawler(std::string_view name) override;
+  std::optional<CrawlerRun> begin_crawler_run(std::string_view name, const std::string& owner,
+                                              const std::string& trigger, Timestamp now,
+                                              Timestamp lease_until) override;
+  LeaseState renew_crawler_lease(std::string_view name, std::int64_t run_id, const std::string& owner,
+                                 Timestamp lease_until, const std::string& stats) override;
+  bool request_crawler_stop(std::string_view name) override;
+  bool finish_crawler_run(std::string_view name, std::int64_t run_id, const std::string& owner,
+                          const std::string& status, const std::string& error, const std::string& stats,
+                          Timestamp end_time) override;
+  std::optional<CrawlerRun> get_crawler_run(std::int64_t id) override;
+  Page<CrawlerRun> list_crawler_runs(std::string_view name, const PageRequest& page) override;
+  bool claim_crawler_schedule(std::string_view name, Timestamp expected,
+                              std::optional<Timestamp> next) override;
+  std::vector<CrawlerFile> load_crawler_files(std::string_view name) override;
+  void save_crawler_files(std::string_view name, const std::vector<CrawlerFile>& files,
+                          const std::vector<std::string>& removed) override;
+  ConnectionRecord create_connection(const ConnectionRecord& connection) override;
+  std::optional<ConnectionRecord> get_connection(std::string_view name) override;
+  std::vector<ConnectionRecord> list_connections() override;
+  ConnectionRecord update_connection(const ConnectionRecord& connection) override;
+  void delete_connection(std::string_view name) override;
+
  protected:
   SqlStore(std::unique_ptr<sql::Dialect> dialect, std::span<const migrations::Migration> migrations);
 
@@ -51,6 +84,13 @@ class SqlStore : public Store {
   void migrate(sql::Connection& conn);
 
   const sql::Dialect& dialect() const { return *dialect_; }
+
+  /// Runs `fn` in one transaction (see transact); for code outside sql_store.cpp.
+  void with_transaction(bool write, const std::function<void(sql::Connection&)>& fn);
+  /// Runs `sql` (with `?` placeholders) on `conn`.
+  sql::Result run(sql::Connection& conn, const std::string& sql, const sql::Params& params) const {
+    return exec(conn, sql, params);
+  }
 
   Database create_database_impl(const Database& db) override;
   std::optional<Database> get_database_impl(const std::string& name) override;

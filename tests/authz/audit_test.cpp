@@ -7,13 +7,18 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "cairn/catalog/error.h"
@@ -25,6 +30,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using catalog::AuditEntry;
+using catalog::AuditQuery;
 
 AuditEntry golden_first() {
   AuditEntry e;
@@ -114,6 +120,10 @@ TEST(AuditCanonicalForm, FieldBoundariesCannotShift) {
 }
 
 // --- the store-backed tests -----------------------------------------------------------------------------
+//
+// The store keeps one audit_batches row per appended batch (migrations/*/0003_audit_batches.sql); the tamper
+// tests edit entries inside those rows with the backend's JSON functions, as an attacker with SQL access
+// would.
 
 class AuditStoreTest : public test::FreshStoreTest {
  protected:
@@ -151,6 +161,53 @@ class AuditStoreTest : public test::FreshStoreTest {
     return verify_audit(*store_);
   }
 
+  /// Appends entry(1), entry(2), ... directly to the store, one append (so one stored batch of up to 1,024
+  /// entries) per element of `sizes`; returns the entries as appended.
+  std::vector<AuditEntry> append_batches(const std::vector<int>& sizes) {
+    std::vector<AuditEntry> out;
+    int i = 0;
+    for (int size : sizes) {
+      std::vector<AuditEntry> batch;
+      for (int k = 0; k < size; ++k) batch.push_back(entry(++i));
+      store_->append_audit(batch, audit_hash);
+      out.insert(out.end(), batch.begin(), batch.end());
+    }
+    return out;
+  }
+
+  /// The SQL condition selecting the batch that holds entry `seq`.
+  static std::string batch_of(std::int64_t seq) {
+    const std::string s = std::to_string(seq);
+    return "first_seq <= " + s + " AND last_seq >= " + s;
+  }
+
+  /// Sets element `index` of entry `seq` inside its stored batch ([seq, time, request_id, principal, action,
+  /// resource, decision, deciding_ids, detail, hash]) to the JSON value `json_value`, behind the store's
+  /// back.
+  void edit_entry(std::int64_t seq, int index, const std::string& json_value) {
+    const std::string position = "(" + std::to_string(seq) + " - first_seq)";
+    if (is_sqlite()) {
+      raw_exec("UPDATE audit_batches SET entries = json_set(entries, '$[' || " + position + " || '][" +
+               std::to_string(index) + "]', json(" + literal(json_value) + ")) WHERE " + batch_of(seq));
+    } else {
+      raw_exec("UPDATE audit_batches SET entries = jsonb_set(entries::jsonb, ARRAY[" + position +
+               "::text, '" + std::to_string(index) + "'], " + literal(json_value) + "::jsonb)::text WHERE " +
+               batch_of(seq));
+    }
+  }
+
+  /// Removes entry `seq` from inside its stored batch, behind the store's back.
+  void remove_entry(std::int64_t seq) {
+    const std::string position = "(" + std::to_string(seq) + " - first_seq)";
+    if (is_sqlite()) {
+      raw_exec("UPDATE audit_batches SET entries = json_remove(entries, '$[' || " + position +
+               " || ']') WHERE " + batch_of(seq));
+    } else {
+      raw_exec("UPDATE audit_batches SET entries = (entries::jsonb - " + position + "::int)::text WHERE " +
+               batch_of(seq));
+    }
+  }
+
   std::vector<AuditEntry> all_entries() {
     std::vector<AuditEntry> out;
     std::int64_t after = 0;
@@ -162,7 +219,43 @@ class AuditStoreTest : public test::FreshStoreTest {
     }
     return out;
   }
+
+  /// Every entry matching `query`, page by page with `limit`; checks that every page but the last is full
+  /// and carries a token.
+  std::vector<AuditEntry> query_all(const AuditQuery& query, int limit) {
+    std::vector<AuditEntry> out;
+    catalog::PageRequest page{"", limit};
+    for (int pages = 0;; ++pages) {
+      auto result = store_->query_audit(query, page);
+      EXPECT_LE(static_cast<int>(result.items.size()), limit);
+      if (!result.next_token.empty()) {
+        EXPECT_EQ(static_cast<int>(result.items.size()), limit);
+      }
+      out.insert(out.end(), result.items.begin(), result.items.end());
+      if (result.next_token.empty() || pages > 100000) break;
+      page.token = result.next_token;
+    }
+    return out;
+  }
+
+  std::int64_t count_rows(const std::string& table) {
+    return std::stoll(raw_scalar("SELECT COUNT(*) FROM " + table));
+  }
 };
+
+void expect_same_entry(const AuditEntry& got, const AuditEntry& want) {
+  EXPECT_EQ(got.seq, want.seq);
+  EXPECT_EQ(got.time, want.time) << "seq " << want.seq;
+  EXPECT_EQ(got.request_id, want.request_id) << "seq " << want.seq;
+  EXPECT_EQ(got.principal, want.principal) << "seq " << want.seq;
+  EXPECT_EQ(got.action, want.action) << "seq " << want.seq;
+  EXPECT_EQ(got.resource, want.resource) << "seq " << want.seq;
+  EXPECT_EQ(got.decision, want.decision) << "seq " << want.seq;
+  EXPECT_EQ(got.deciding_ids, want.deciding_ids) << "seq " << want.seq;
+  EXPECT_EQ(got.detail, want.detail) << "seq " << want.seq;
+  EXPECT_EQ(got.prev_hash, want.prev_hash) << "seq " << want.seq;
+  EXPECT_EQ(got.hash, want.hash) << "seq " << want.seq;
+}
 
 TEST_P(AuditStoreTest, EmptyLogVerifies) {
   const AuditVerification v = verify_audit(*store_);
@@ -197,6 +290,150 @@ TEST_P(AuditStoreTest, EntriesRoundTripAndChain) {
     prev = got.hash;
   }
   EXPECT_EQ(v.head_hash, prev);
+}
+
+TEST_P(AuditStoreTest, TextNeedingEscapesRoundTrips) {
+  std::vector<AuditEntry> batch;
+  for (int i = 1; i <= 3; ++i) batch.push_back(entry(i));
+  batch[0].detail = "quote \" backslash \\ slash / tab \t newline \n cr \r bell \x07 del \x7f";
+  batch[1].request_id = "\xe2\x80\x94 \xc3\xbcn\xc3\xaf\xf0\x9f\x94\x92";
+  batch[1].deciding_ids = {};
+  batch[2].deciding_ids = {"", "a,b", "\"x\""};
+  batch[2].principal = "";
+  batch[2].resource = "";
+  store_->append_audit(batch, audit_hash);
+  const auto stored = all_entries();
+  ASSERT_EQ(stored.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) expect_same_entry(stored[i], batch[i]);
+  EXPECT_TRUE(verify_audit(*store_).ok);
+}
+
+TEST_P(AuditStoreTest, OneRowPerBatchAndOneIndexRowPerDistinctPrincipalAndResource) {
+  std::vector<AuditEntry> small;
+  for (int i = 0; i < 256; ++i) small.push_back(entry(i, "user:u" + std::to_string(i % 4)));
+  store_->append_audit(small, audit_hash);
+  EXPECT_EQ(count_rows("audit_batches"), 1);
+  EXPECT_EQ(count_rows("audit_batch_principals"), 4);
+  EXPECT_EQ(count_rows("audit_batch_resources"), 2);
+  EXPECT_EQ(raw_scalar("SELECT last_seq FROM audit_batches WHERE first_seq = 1"), "256");
+  EXPECT_EQ(raw_scalar("SELECT last_hash FROM audit_batches WHERE first_seq = 1"), small.back().hash);
+
+  // A longer append is stored as rows of at most 1,024 entries, in one transaction.
+  std::vector<AuditEntry> large;
+  for (int i = 0; i < 3000; ++i) large.push_back(entry(i, "user:u" + std::to_string(i % 3)));
+  store_->append_audit(large, audit_hash);
+  EXPECT_EQ(large.front().seq, 257);
+  EXPECT_EQ(large.back().seq, 3256);
+  EXPECT_EQ(count_rows("audit_batches"), 4);
+  EXPECT_EQ(count_rows("audit_batch_principals"), 4 + 3 * 3);
+  EXPECT_EQ(count_rows("audit_batch_resources"), 2 + 3 * 2);
+  EXPECT_EQ(raw_scalar("SELECT last_seq FROM audit_batches WHERE first_seq = 1281"), "2304");
+  const AuditVerification v = verify_audit(*store_);
+  EXPECT_TRUE(v.ok) << v.problem;
+  EXPECT_EQ(v.entries, 3256);
+}
+
+TEST_P(AuditStoreTest, QueriesFilterAndPageAcrossManyBatches) {
+  // ~600 entries in 40 batches of 1..31 entries; principals, resources, actions, decisions and times vary
+  // within batches, and the time ranges of neighbouring batches overlap.
+  const std::vector<std::string> principals = {"user:alice", "user:bob", "role:etl", "group:analysts",
+                                               "user:carl"};
+  const std::vector<std::string> resources = {
+      "table/crm/customers", "table/crm/orders", "table/crm2/x", "table/crm",
+      "database/crm",        "database/crm2",    "catalog",      "table/crm/orders/extra"};
+  const std::vector<std::string> actions = {"DescribeTable", "GetPartitions", "GrantPermissions"};
+  const std::vector<std::string> decisions = {"allow", "deny", "ok", "error"};
+  const catalog::Timestamp base = 1767225600000;
+  std::vector<AuditEntry> appended;
+  int i = 0;
+  for (int b = 0; b < 40; ++b) {
+    std::vector<AuditEntry> batch;
+    const int size = 1 + (b * 13) % 31;
+    for (int k = 0; k < size; ++k, ++i) {
+      AuditEntry e = entry(i);
+      e.principal = principals[static_cast<std::size_t>((i * 7 + b) % 5)];
+      e.resource = resources[static_cast<std::size_t>((i * 3 + i / 11) % 8)];
+      e.action = actions[static_cast<std::size_t>(i % 3)];
+      e.decision = decisions[static_cast<std::size_t>((i / 2) % 4)];
+      e.time = base + i * 10 - (i % 9) * 40;
+      batch.push_back(std::move(e));
+    }
+    store_->append_audit(batch, audit_hash);
+    appended.insert(appended.end(), batch.begin(), batch.end());
+  }
+  ASSERT_GT(appended.size(), 500u);
+  EXPECT_EQ(count_rows("audit_batches"), 40);
+
+  auto t = [&](int step) { return catalog::Timestamp{base + step * 10}; };
+  struct Case {
+    std::string name;
+    AuditQuery query;
+  };
+  const std::vector<Case> cases = {
+      {"everything", {}},
+      {"principal", {"user:bob", "", "", "", {}, {}}},
+      {"rare principal", {"user:carl", "", "", "", {}, {}}},
+      {"unknown principal", {"user:nobody", "", "", "", {}, {}}},
+      {"resource and below", {"", "table/crm", "", "", {}, {}}},
+      {"resource prefix with slash", {"", "table/", "", "", {}, {}}},
+      {"exact resource", {"", "database/crm", "", "", {}, {}}},
+      {"deep resource", {"", "table/crm/orders", "", "", {}, {}}},
+      {"partial name matches nothing", {"", "table/cr", "", "", {}, {}}},
+      {"action", {"", "", "GetPartitions", "", {}, {}}},
+      {"decision", {"", "", "", "deny", {}, {}}},
+      {"action and decision", {"", "", "GrantPermissions", "error", {}, {}}},
+      {"from", {"", "", "", "", t(300), {}}},
+      {"to", {"", "", "", "", {}, t(120)}},
+      {"from and to", {"", "", "", "", t(200), t(260)}},
+      {"empty time range", {"", "", "", "", t(200), t(200)}},
+      {"after the end", {"", "", "", "", t(100000), {}}},
+      {"principal and resource", {"user:alice", "table/crm", "", "", {}, {}}},
+      {"principal and time", {"role:etl", "", "", "", t(100), t(400)}},
+      {"resource and time", {"", "table/crm2", "", "", t(50), t(500)}},
+      {"everything at once", {"group:analysts", "table/", "DescribeTable", "allow", t(0), t(700)}},
+  };
+  for (const Case& c : cases) {
+    std::vector<const AuditEntry*> want;
+    for (const AuditEntry& e : appended) {
+      const AuditQuery& q = c.query;
+      const std::string below = q.resource_prefix.empty() || q.resource_prefix.back() == '/'
+                                    ? q.resource_prefix
+                                    : q.resource_prefix + "/";
+      if (!q.principal.empty() && e.principal != q.principal) continue;
+      if (!q.resource_prefix.empty() && e.resource != q.resource_prefix && !e.resource.starts_with(below))
+        continue;
+      if (!q.action.empty() && e.action != q.action) continue;
+      if (!q.decision.empty() && e.decision != q.decision) continue;
+      if (q.from && e.time < *q.from) continue;
+      if (q.to && e.time >= *q.to) continue;
+      want.push_back(&e);
+    }
+    for (int limit : {1, 3, 7, 50, 1000}) {
+      SCOPED_TRACE(c.name + ", limit " + std::to_string(limit));
+      const auto got = query_all(c.query, limit);
+      ASSERT_EQ(got.size(), want.size());
+      for (std::size_t k = 0; k < got.size(); ++k) expect_same_entry(got[k], *want[k]);
+    }
+  }
+  // A limit below 1 reads one entry, and a malformed token is refused.
+  EXPECT_EQ(store_->query_audit({}, catalog::PageRequest{"", 0}).items.size(), 1u);
+  EXPECT_EQ(test::code_of([&] {
+              store_->query_audit({}, catalog::PageRequest{"%%%", 10});
+            }),
+            ErrorCode::InvalidArgument);
+}
+
+TEST_P(AuditStoreTest, ScanReturnsExactlyTheEntriesAfterASeqAcrossBatchBoundaries) {
+  const auto appended = append_batches({1, 5, 17, 2, 40, 1, 9});  // 75 entries
+  for (std::int64_t after : {0, 1, 3, 6, 22, 23, 24, 70, 74, 75, 90}) {
+    for (int limit : {1, 2, 5, 16, 100}) {
+      const auto got = store_->scan_audit(after, limit);
+      const std::size_t expected = static_cast<std::size_t>(std::clamp<std::int64_t>(75 - after, 0, limit));
+      ASSERT_EQ(got.size(), expected) << "after " << after << " limit " << limit;
+      for (std::size_t k = 0; k < got.size(); ++k)
+        expect_same_entry(got[k], appended[static_cast<std::size_t>(after) + k]);
+    }
+  }
 }
 
 TEST_P(AuditStoreTest, WriterLosesNothingUnderConcurrentRecording) {
@@ -235,6 +472,11 @@ TEST_P(AuditStoreTest, WriterLosesNothingUnderConcurrentRecording) {
   const AuditVerification v = verify_audit(*store_);
   EXPECT_TRUE(v.ok) << v.problem;
   EXPECT_EQ(v.entries, kThreads * kPerThread);
+  // Each thread's entries are found by principal, page by page.
+  for (int t = 0; t < kThreads; ++t) {
+    const auto mine = query_all(AuditQuery{"user:u" + std::to_string(t), "", "", "", {}, {}}, 1000);
+    EXPECT_EQ(mine.size(), static_cast<std::size_t>(kPerThread));
+  }
 }
 
 TEST_P(AuditStoreTest, DestructorFlushes) {
@@ -286,7 +528,7 @@ TEST_P(AuditStoreTest, StoreOutageIsRetriedAndBackPressureBlocksRecording) {
   AuditLog log(*store_, AuditLog::Options{std::chrono::milliseconds(5), 5, 10});
   log.record(entry(1));
   log.flush();
-  raw_exec("ALTER TABLE audit_log RENAME TO audit_log_away");
+  raw_exec("ALTER TABLE audit_batches RENAME TO audit_batches_away");
   std::atomic<int> recorded{1};
   std::thread producer([&] {
     for (int i = 2; i <= 30; ++i) {
@@ -299,7 +541,7 @@ TEST_P(AuditStoreTest, StoreOutageIsRetriedAndBackPressureBlocksRecording) {
   EXPECT_LE(recorded.load(), 1 + 5 + 10);
   EXPECT_GE(recorded.load(), 1 + 10);
   EXPECT_EQ(log.written(), 1);
-  raw_exec("ALTER TABLE audit_log_away RENAME TO audit_log");
+  raw_exec("ALTER TABLE audit_batches_away RENAME TO audit_batches");
   producer.join();
   log.stop();
   EXPECT_EQ(log.written(), 30);
@@ -312,9 +554,10 @@ TEST_P(AuditStoreTest, StoreOutageIsRetriedAndBackPressureBlocksRecording) {
     EXPECT_EQ(entries[static_cast<std::size_t>(i)].request_id, entry(i + 1).request_id);
 }
 
-TEST_P(AuditStoreTest, DetectsEditedEntry) {
-  ASSERT_TRUE(write(20).ok);
-  raw_exec("UPDATE audit_log SET detail = " + literal("nothing to see") + " WHERE seq = 7");
+TEST_P(AuditStoreTest, DetectsEditedEntryInsideABatch) {
+  append_batches({5, 5, 5, 5});
+  edit_entry(7, 8, "\"nothing to see\"");  // detail of the second entry of batch 6..10
+  EXPECT_EQ(all_entries()[6].detail, "nothing to see");
   const AuditVerification v = verify_audit(*store_);
   EXPECT_FALSE(v.ok);
   ASSERT_TRUE(v.first_bad_seq.has_value());
@@ -324,18 +567,50 @@ TEST_P(AuditStoreTest, DetectsEditedEntry) {
   EXPECT_EQ(v.last_seq, 6);
 }
 
+TEST_P(AuditStoreTest, DetectsEveryEditedFieldInsideABatch) {
+  // Entry 8 sits in the middle of batch 6..10; each field edit alone is detected there.
+  const std::vector<std::pair<int, std::string>> edits = {
+      {1, "1767225600999"}, {2, "\"req-x\""},   {3, "\"user:mallory\""},
+      {4, "\"DropTable\""}, {5, "\"catalog\""}, {6, "\"deny\""},
+      {7, "[\"grant:8\"]"}, {8, "\"x\""},       {9, "\"" + std::string(64, 'a') + "\""},
+  };
+  append_batches({5, 5, 5});
+  for (const auto& [index, value] : edits) {
+    SCOPED_TRACE("element " + std::to_string(index));
+    const std::string saved = raw_scalar("SELECT entries FROM audit_batches WHERE first_seq = 6");
+    edit_entry(8, index, value);
+    const AuditVerification v = verify_audit(*store_);
+    EXPECT_FALSE(v.ok);
+    ASSERT_TRUE(v.first_bad_seq.has_value());
+    EXPECT_EQ(*v.first_bad_seq, 8);
+    raw_exec("UPDATE audit_batches SET entries = " + literal(saved) + " WHERE first_seq = 6");
+    EXPECT_TRUE(verify_audit(*store_).ok);
+  }
+}
+
 TEST_P(AuditStoreTest, DetectsEditedDecision) {
-  ASSERT_TRUE(write(20).ok);
-  raw_exec("UPDATE audit_log SET decision = 'allow' WHERE seq = 1");
+  append_batches({5, 5, 5, 5});
+  edit_entry(1, 6, "\"allow\"");
   const AuditVerification v = verify_audit(*store_);
   EXPECT_FALSE(v.ok);
   ASSERT_TRUE(v.first_bad_seq.has_value());
   EXPECT_EQ(*v.first_bad_seq, 1);
 }
 
-TEST_P(AuditStoreTest, DetectsDeletedMiddleEntryAsGap) {
-  ASSERT_TRUE(write(20).ok);
-  raw_exec("DELETE FROM audit_log WHERE seq = 10");
+TEST_P(AuditStoreTest, DetectsDeletedEntryInsideABatchAsGap) {
+  append_batches({5, 5, 5, 5});
+  remove_entry(8);
+  const AuditVerification v = verify_audit(*store_);
+  EXPECT_FALSE(v.ok);
+  ASSERT_TRUE(v.first_bad_seq.has_value());
+  EXPECT_EQ(*v.first_bad_seq, 9);
+  EXPECT_NE(v.problem.find("gap: entries 8..8 missing"), std::string::npos) << v.problem;
+  EXPECT_EQ(v.last_seq, 7);
+}
+
+TEST_P(AuditStoreTest, DetectsDeletedLastEntryOfABatchAsGap) {
+  append_batches({5, 5, 5, 5});
+  remove_entry(10);
   const AuditVerification v = verify_audit(*store_);
   EXPECT_FALSE(v.ok);
   ASSERT_TRUE(v.first_bad_seq.has_value());
@@ -344,9 +619,23 @@ TEST_P(AuditStoreTest, DetectsDeletedMiddleEntryAsGap) {
   EXPECT_EQ(v.last_seq, 9);
 }
 
-TEST_P(AuditStoreTest, DetectsDeletedFirstEntries) {
-  ASSERT_TRUE(write(10).ok);
-  raw_exec("DELETE FROM audit_log WHERE seq <= 3");
+TEST_P(AuditStoreTest, DetectsDeletedBatch) {
+  append_batches({5, 5, 5, 5});
+  raw_exec("DELETE FROM audit_batches WHERE first_seq = 6");
+  const AuditVerification v = verify_audit(*store_);
+  EXPECT_FALSE(v.ok);
+  ASSERT_TRUE(v.first_bad_seq.has_value());
+  EXPECT_EQ(*v.first_bad_seq, 11);
+  EXPECT_NE(v.problem.find("gap: entries 6..10 missing"), std::string::npos) << v.problem;
+  EXPECT_EQ(v.last_seq, 5);
+  // The index rows left behind do not break queries.
+  EXPECT_EQ(query_all(AuditQuery{"user:alice", "", "", "", {}, {}}, 3).size(), 15u);
+  EXPECT_EQ(query_all(AuditQuery{"", "database/crm", "", "", {}, {}}, 2).size(), 8u);
+}
+
+TEST_P(AuditStoreTest, DetectsDeletedFirstBatch) {
+  append_batches({3, 7});
+  raw_exec("DELETE FROM audit_batches WHERE first_seq <= 3");
   const AuditVerification v = verify_audit(*store_);
   EXPECT_FALSE(v.ok);
   ASSERT_TRUE(v.first_bad_seq.has_value());
@@ -354,17 +643,37 @@ TEST_P(AuditStoreTest, DetectsDeletedFirstEntries) {
   EXPECT_NE(v.problem.find("gap: entries 1..3 missing"), std::string::npos) << v.problem;
 }
 
+TEST_P(AuditStoreTest, DetectsUnreadableBatch) {
+  append_batches({5, 5, 5});
+  raw_exec("UPDATE audit_batches SET entries = '[[6, \"truncated' WHERE first_seq = 6");
+  const AuditVerification v = verify_audit(*store_);
+  EXPECT_FALSE(v.ok);
+  ASSERT_TRUE(v.first_bad_seq.has_value());
+  EXPECT_EQ(*v.first_bad_seq, 6);
+  EXPECT_NE(v.problem.find("altered"), std::string::npos) << v.problem;
+  // A query that reaches the batch fails instead of skipping its entries silently.
+  EXPECT_EQ(test::code_of([&] {
+              store_->query_audit({}, catalog::PageRequest{"", 1000});
+            }),
+            ErrorCode::Internal);
+  EXPECT_EQ(
+      test::code_of([&] {
+        store_->query_audit(AuditQuery{"user:alice", "", "", "", {}, {}}, catalog::PageRequest{"", 100});
+      }),
+      ErrorCode::Internal);
+}
+
 TEST_P(AuditStoreTest, DetectsBrokenLinkWhenAnEntryIsRewrittenWithAFreshHash) {
-  ASSERT_TRUE(write(20).ok);
-  // A forger rewrites entry 5 and recomputes its hash: entry 5 is self-consistent, but entry 6 still
-  // names the old hash.
+  append_batches({5, 5, 5, 5});
+  // A forger rewrites entry 5 (the last of its batch) and recomputes its hash: entry 5 is self-consistent,
+  // but the next batch still names the old hash as the prev_hash of entry 6.
   AuditEntry e5 = all_entries()[4];
   ASSERT_EQ(e5.seq, 5);
   e5.decision = "allow";
   e5.detail = "forged";
-  const std::string forged = audit_hash(e5);
-  raw_exec("UPDATE audit_log SET decision = 'allow', detail = 'forged', hash = " + literal(forged) +
-           " WHERE seq = 5");
+  edit_entry(5, 6, "\"allow\"");
+  edit_entry(5, 8, "\"forged\"");
+  edit_entry(5, 9, "\"" + audit_hash(e5) + "\"");
   const AuditVerification v = verify_audit(*store_);
   EXPECT_FALSE(v.ok);
   ASSERT_TRUE(v.first_bad_seq.has_value());
@@ -373,23 +682,39 @@ TEST_P(AuditStoreTest, DetectsBrokenLinkWhenAnEntryIsRewrittenWithAFreshHash) {
   EXPECT_EQ(v.last_seq, 5);
 }
 
-TEST_P(AuditStoreTest, DetectsRewrittenPrevHash) {
-  ASSERT_TRUE(write(20).ok);
-  raw_exec("UPDATE audit_log SET prev_hash = " + literal(std::string(64, '0')) + " WHERE seq = 12");
+TEST_P(AuditStoreTest, DetectsEntryRewrittenWithAFreshHashInsideABatch) {
+  append_batches({5, 5, 5, 5});
+  // Entry 7 is rewritten with a fresh hash: entry 8 was hashed over the old one.
+  AuditEntry e7 = all_entries()[6];
+  e7.decision = "allow";
+  edit_entry(7, 6, "\"allow\"");
+  edit_entry(7, 9, "\"" + audit_hash(e7) + "\"");
   const AuditVerification v = verify_audit(*store_);
   EXPECT_FALSE(v.ok);
   ASSERT_TRUE(v.first_bad_seq.has_value());
-  EXPECT_EQ(*v.first_bad_seq, 12);
-  EXPECT_NE(v.problem.find("prev_hash does not match entry 11"), std::string::npos) << v.problem;
+  EXPECT_EQ(*v.first_bad_seq, 8);
+  EXPECT_EQ(v.last_seq, 7);
+}
+
+TEST_P(AuditStoreTest, DetectsRewrittenPrevHash) {
+  append_batches({5, 5, 5, 5});
+  raw_exec("UPDATE audit_batches SET prev_hash = " + literal(std::string(64, '0')) + " WHERE first_seq = 11");
+  const AuditVerification v = verify_audit(*store_);
+  EXPECT_FALSE(v.ok);
+  ASSERT_TRUE(v.first_bad_seq.has_value());
+  EXPECT_EQ(*v.first_bad_seq, 11);
+  EXPECT_NE(v.problem.find("prev_hash does not match entry 10"), std::string::npos) << v.problem;
 }
 
 TEST_P(AuditStoreTest, DetectsTruncatedTailOnlyWithExpectedHead) {
-  const AuditVerification before = write(30);
+  const auto appended = append_batches({5, 5, 5, 5, 5, 5});
+  const AuditVerification before = verify_audit(*store_);
   ASSERT_TRUE(before.ok);
   const std::pair<std::int64_t, std::string> head{before.last_seq, before.head_hash};
+  EXPECT_EQ(head.second, appended.back().hash);
   EXPECT_TRUE(verify_audit(*store_, head).ok);
 
-  raw_exec("DELETE FROM audit_log WHERE seq > 25");
+  raw_exec("DELETE FROM audit_batches WHERE first_seq > 25");
   // The shortened chain is internally consistent...
   const AuditVerification plain = verify_audit(*store_);
   EXPECT_TRUE(plain.ok) << plain.problem;
@@ -400,6 +725,12 @@ TEST_P(AuditStoreTest, DetectsTruncatedTailOnlyWithExpectedHead) {
   ASSERT_TRUE(v.first_bad_seq.has_value());
   EXPECT_EQ(*v.first_bad_seq, 26);
   EXPECT_NE(v.problem.find("truncated"), std::string::npos) << v.problem;
+
+  // Appending after the truncation continues from entry 25 (the index rows of the removed batch are kept).
+  std::vector<AuditEntry> more = {entry(99)};
+  store_->append_audit(more, audit_hash);
+  EXPECT_EQ(more[0].seq, 26);
+  EXPECT_TRUE(verify_audit(*store_).ok);
 }
 
 TEST_P(AuditStoreTest, ExpectedHeadMustMatchItsEntry) {
@@ -415,15 +746,12 @@ TEST_P(AuditStoreTest, ExpectedHeadMustMatchItsEntry) {
 }
 
 TEST_P(AuditStoreTest, VerifiesAcrossPages) {
-  // More than one verification page (10,000 entries).
-  {
-    AuditLog log(*store_, AuditLog::Options{std::chrono::milliseconds(5), 2000, 200000});
-    for (int i = 1; i <= 10005; ++i) log.record(entry(i));
-  }
+  // More than one verification page (10,000 entries), with batches straddling the page boundary.
+  append_batches(std::vector<int>(13, 777) /* 10,101 entries */);
   AuditVerification v = verify_audit(*store_);
   EXPECT_TRUE(v.ok) << v.problem;
-  EXPECT_EQ(v.entries, 10005);
-  raw_exec("DELETE FROM audit_log WHERE seq = 10001");
+  EXPECT_EQ(v.entries, 10101);
+  remove_entry(10001);
   v = verify_audit(*store_);
   EXPECT_FALSE(v.ok);
   ASSERT_TRUE(v.first_bad_seq.has_value());
@@ -441,7 +769,120 @@ TEST_P(AuditStoreTest, AppendsFromTwoWritersInterleaveIntoOneChain) {
   EXPECT_EQ(v.entries, 200);
 }
 
+// --- migration of a 0002-era log (one row per entry in audit_log) ----------------------------------------
+
+class AuditMigrationTest : public AuditStoreTest {
+ protected:
+  /// Replaces the store with a database at schema version 2 (0001 and 0002 applied from migrations/) holding
+  /// `entries` chained with audit_hash as audit_log rows; returns them with seq, prev_hash and hash set. The
+  /// store is opened (and migrated) by the caller.
+  std::vector<AuditEntry> make_version_2_log(std::vector<AuditEntry> entries) {
+    store_.reset();
+    backend_.remove();
+    if (!backend_.create(GetParam(), "auditmig")) return {};
+    if (is_sqlite()) std::filesystem::create_directories(backend_.dir());
+    const fs::path dir = fs::path(CAIRN_SOURCE_DIR) / "migrations" / (is_sqlite() ? "sqlite" : "postgres");
+    raw_exec(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT "
+        "NOT NULL)");
+    int version = 0;
+    for (const char* file : {"0001_init.sql", "0002_governance.sql"}) {
+      std::ifstream in(dir / file);
+      std::stringstream sql;
+      sql << in.rdbuf();
+      EXPECT_FALSE(sql.str().empty()) << file;
+      raw_exec(sql.str());
+      ++version;
+      raw_exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (" +
+               std::to_string(version) + ", " + literal(version == 1 ? "init" : "governance") + ", 0)");
+    }
+    std::string prev;
+    std::int64_t seq = 0;
+    for (AuditEntry& e : entries) {
+      e.seq = ++seq;
+      e.prev_hash = prev;
+      e.hash = audit_hash(e);
+      prev = e.hash;
+      raw_exec(
+          "INSERT INTO audit_log (seq, time, request_id, principal, action, resource, decision, "
+          "deciding_ids, detail, prev_hash, hash) VALUES (" +
+          std::to_string(e.seq) + ", " + std::to_string(e.time) + ", " + literal(e.request_id) + ", " +
+          literal(e.principal) + ", " + literal(e.action) + ", " + literal(e.resource) + ", " +
+          literal(e.decision) + ", " + literal(nlohmann::json(e.deciding_ids).dump()) + ", " +
+          literal(e.detail) + ", " + literal(e.prev_hash) + ", " + literal(e.hash) + ")");
+    }
+    return entries;
+  }
+
+  static std::vector<AuditEntry> old_entries() {
+    std::vector<AuditEntry> out;
+    for (int i = 1; i <= 25; ++i) out.push_back(entry(i, i % 4 == 0 ? "user:bob" : "user:alice"));
+    out[2].detail = "quote \" backslash \\ newline \n tab \t \xe2\x80\x94 it's";
+    out[3].deciding_ids = {};
+    out[4].request_id = "";
+    return out;
+  }
+};
+
+TEST_P(AuditMigrationTest, Version2LogKeepsItsEntriesAndVerifies) {
+  const auto old = make_version_2_log(old_entries());
+  if (old.empty()) GTEST_SKIP() << test::no_database_url_reason("audit tests");
+  store_ = open();
+  EXPECT_EQ(store_->schema_version(), std::stoi(raw_scalar("SELECT MAX(version) FROM schema_migrations")));
+  EXPECT_EQ(raw_scalar(is_sqlite() ? "SELECT COUNT(*) FROM sqlite_master WHERE name = 'audit_log'"
+                                   : "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema() "
+                                     "AND tablename = 'audit_log'"),
+            "0");
+  EXPECT_EQ(count_rows("audit_batches"), 25);  // one batch per old row
+
+  AuditVerification v = verify_audit(*store_);
+  EXPECT_TRUE(v.ok) << v.problem;
+  EXPECT_EQ(v.entries, 25);
+  EXPECT_EQ(v.head_hash, old.back().hash);
+  const auto stored = all_entries();
+  ASSERT_EQ(stored.size(), old.size());
+  for (std::size_t i = 0; i < old.size(); ++i) expect_same_entry(stored[i], old[i]);
+
+  // Queries by principal, resource and time find the migrated entries.
+  const auto bobs = query_all(AuditQuery{"user:bob", "", "", "", {}, {}}, 2);
+  ASSERT_EQ(bobs.size(), 6u);
+  EXPECT_EQ(bobs[0].seq, 4);
+  EXPECT_EQ(query_all(AuditQuery{"", "table/crm", "", "", {}, {}}, 4).size(), 12u);
+  EXPECT_EQ(query_all(AuditQuery{"", "", "", "", old[9].time, old[19].time}, 3).size(), 10u);
+
+  // New batches continue the chain.
+  {
+    AuditLog log(*store_);
+    for (int i = 26; i <= 40; ++i) log.record(entry(i));
+  }
+  v = verify_audit(*store_);
+  EXPECT_TRUE(v.ok) << v.problem;
+  EXPECT_EQ(v.entries, 40);
+  EXPECT_EQ(all_entries()[25].prev_hash, old.back().hash);
+}
+
+TEST_P(AuditMigrationTest, EntryAlteredBeforeTheMigrationIsStillDetected) {
+  const auto old = make_version_2_log(old_entries());
+  if (old.empty()) GTEST_SKIP() << test::no_database_url_reason("audit tests");
+  raw_exec("UPDATE audit_log SET decision = 'allow' WHERE seq = 12");
+  raw_exec("DELETE FROM audit_log WHERE seq = 20");
+  store_ = open();
+  AuditVerification v = verify_audit(*store_);
+  EXPECT_FALSE(v.ok);
+  ASSERT_TRUE(v.first_bad_seq.has_value());
+  EXPECT_EQ(*v.first_bad_seq, 12);
+  EXPECT_NE(v.problem.find("altered"), std::string::npos) << v.problem;
+  raw_exec("UPDATE audit_batches SET entries = REPLACE(entries, '\"allow\"', " +
+           literal("\"" + old[11].decision + "\"") + ") WHERE first_seq = 12");
+  v = verify_audit(*store_);
+  EXPECT_FALSE(v.ok);
+  ASSERT_TRUE(v.first_bad_seq.has_value());
+  EXPECT_EQ(*v.first_bad_seq, 21);
+  EXPECT_NE(v.problem.find("gap: entries 20..20 missing"), std::string::npos) << v.problem;
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AuditStoreTest, test::store_backends(), test::backend_test_name);
+INSTANTIATE_TEST_SUITE_P(Backends, AuditMigrationTest, test::store_backends(), test::backend_test_name);
 
 }  // namespace
 }  // namespace cairn::authz

@@ -637,6 +637,7 @@ class Evaluator {
         return true;
       case Action::DescribeDatabase:
       case Action::ListTables:
+      case Action::DescribeCrawlers:
         return database_visible(s, r.database);
       case Action::DescribeTable:
         return table_visible(s, table_named(r.database, r.table));
@@ -651,6 +652,8 @@ class Evaluator {
         return db_has(Permission::Drop);
       case Action::CreateTable:
         return db_has(Permission::CreateTable) && l1();  // L1
+      case Action::ManageCrawlers:
+        return db_has(Permission::CreateTable);
       case Action::AlterTable:
         return table_has(Permission::Alter) && l1();
       case Action::DropTable:
@@ -677,6 +680,7 @@ class Evaluator {
       case Action::ManageLocations:
       case Action::DescribeLocations:
       case Action::ReadAudit:
+      case Action::ManageConnections:
         return false;
       case Action::Explain: {
         // The principal asking about itself: an ARN ("arn:aws:iam::<id>:user/alice") or a canonical id.

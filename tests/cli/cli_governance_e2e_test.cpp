@@ -657,7 +657,16 @@ TEST_P(CliGovernance, AnAlteredAuditEntryFailsVerification) {
   const std::int64_t seq = v[0].value("seq", std::int64_t{0});
   const std::string detail = v[0].value("detail", "");
 
-  const std::string update = "UPDATE audit_log SET detail = ?1 WHERE seq = ?2";
+  // Entries are stored per appended batch (migration 0003): field 8 of entry (seq - first_seq) is the detail.
+  const std::string update = GetParam() == "postgres"
+                                 ? "UPDATE audit_batches b SET entries = jsonb_set(b.entries::jsonb, "
+                                   "ARRAY[(s.q - b.first_seq)::text, "
+                                   "'8'], to_jsonb(?1::text))::text FROM (SELECT ?2::bigint AS q) s WHERE "
+                                   "s.q BETWEEN b.first_seq AND "
+                                   "b.last_seq"
+                                 : "UPDATE audit_batches SET entries = json_set(entries, '$[' || (s.q - "
+                                   "first_seq) || '][8]', ?1) FROM "
+                                   "(SELECT ?2 AS q) s WHERE s.q BETWEEN first_seq AND last_seq";
   store_exec(update, "nothing to see", seq);
   RunResult r = cairn({"audit", "verify"});
   EXPECT_EXIT_CODE(r, 1);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -16,6 +17,8 @@ struct Config {
   std::string master_key_file;  ///< empty: data_dir/master.key
   std::string port_file;        ///< when set, "host:port" is written here once accepting
   int db_pool_size = 8;
+  std::int64_t crawler_lease_ms = 30000;              ///< a crawl's lease (renewed every second)
+  std::int64_t crawler_scheduler_interval_ms = 5000;  ///< how often due schedules are checked
   /// Threads, limits and timeouts of the HTTP server; host and port come from `listen`.
   ServerOptions server;
 };

@@ -5,11 +5,15 @@
 
 namespace cairn::api {
 
+class CrawlerService;
+
 /// The native REST API under /v1/ (see docs/api/openapi.yaml): a thin translation of HTTP onto
 /// CatalogService.
 class NativeApi {
  public:
   explicit NativeApi(CatalogService& service) : service_(service) {}
+  /// Serves /v1/crawlers and /v1/connections with `crawlers` (absent: those paths are 404).
+  void set_crawlers(CrawlerService* crawlers) { crawlers_ = crawlers; }
 
   /// Answers an authenticated request whose path starts with /v1/. Throws cairn::Error for failures
   /// (the caller turns them into JSON errors); unknown routes throw Error(NotFound), a known path with
@@ -18,6 +22,7 @@ class NativeApi {
 
  private:
   CatalogService& service_;
+  CrawlerService* crawlers_ = nullptr;
 };
 
 }  // namespace cairn::api

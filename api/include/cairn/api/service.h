@@ -207,18 +207,21 @@ class CatalogService {
 
   authz::PolicyEngine& engine() { return engine_; }
   authz::AuditLog& audit() { return audit_; }
+  const authz::SecretBox& secrets() const { return secrets_; }
 
- private:
+  // For the other services of the process (crawlers): the same decision and audit path as every call here.
   /// Asks the engine and records the decision in the audit log.
   authz::Decision decide(const Caller& caller, authz::Action action, const authz::Resource& resource);
   /// decide() that throws Error(AccessDenied) when denied.
   void require(const Caller& caller, authz::Action action, const authz::Resource& resource);
-  /// Records an authorization decision in the audit log.
-  void record_decision(const Caller& caller, const std::string& action, const std::string& resource,
-                       const authz::Decision& decision);
   /// Records a mutation's outcome.
   void record_mutation(const Caller& caller, const std::string& action, const std::string& resource, bool ok,
                        const std::string& detail);
+
+ private:
+  /// Records an authorization decision in the audit log.
+  void record_decision(const Caller& caller, const std::string& action, const std::string& resource,
+                       const authz::Decision& decision);
   /// Runs a mutation, recording "ok" or "error" (with the error's message).
   template <class Fn>
   auto mutate(const Caller& caller, const std::string& action, const std::string& resource, Fn&& fn)

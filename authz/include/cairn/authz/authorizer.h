@@ -46,6 +46,10 @@ enum class Action {
   DescribeLocations,
   ReadAudit,  ///< query and verify the audit log
   Explain,    ///< explain a principal's access (resource.principal: whose)
+  // crawlers and connections
+  ManageCrawlers,     ///< create/update/delete/start/stop a crawler (resource.database: its database)
+  DescribeCrawlers,   ///< see a crawler and its runs (resource.database: its database)
+  ManageConnections,  ///< create/update/delete/see connections (they hold credentials)
 };
 
 const char* action_name(Action action);

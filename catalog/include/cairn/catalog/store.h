@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "cairn/catalog/crawler_records.h"
 #include "cairn/catalog/model.h"
 #include "cairn/catalog/partition_expr.h"
 #include "cairn/catalog/policy.h"
@@ -222,6 +223,72 @@ class Store {
   virtual Page<AuditEntry> query_audit(const AuditQuery& query, const PageRequest& page) = 0;
   /// Up to `limit` entries with seq > after_seq, in seq order (for verification).
   virtual std::vector<AuditEntry> scan_audit(std::int64_t after_seq, int limit) = 0;
+
+  // --- atomic groups of writes ---------------------------------------------------------------------
+  /// Runs `fn` so that every call it makes on this store from this thread joins one write transaction:
+  /// all of them commit together or none does (an exception from `fn` rolls everything back and is
+  /// rethrown). `fn` may run more than once when the connection is lost before the commit, so it must do
+  /// nothing but store calls and local computation. Nested calls join the outer transaction.
+  virtual void run_atomically(const std::function<void()>& fn) = 0;
+
+  // --- crawlers (crawler_records.h) ----------------------------------------------------------------
+  // Names are validated by the crawler layer (crawler/definition.h); the store binds them as parameters.
+
+  /// AlreadyExists when the name is taken. Returns the record as stored (version 1, times set).
+  virtual CrawlerRecord create_crawler(const CrawlerRecord& crawler) = 0;
+  virtual std::optional<CrawlerRecord> get_crawler(std::string_view name) = 0;
+  /// Crawlers ordered by name.
+  virtual Page<CrawlerRecord> list_crawlers(const PageRequest& page) = 0;
+  /// Replaces the definition and next_run. VersionConflict (nothing changed) when `expected_version` is
+  /// given and differs; NotFound when missing. Returns the record as stored (version + 1).
+  virtual CrawlerRecord update_crawler(std::string_view name, const std::string& definition,
+                                       std::optional<Timestamp> next_run,
+                                       std::optional<std::int64_t> expected_version) = 0;
+  /// Deletes the crawler, its runs and its file state. NotFound when missing; FailedPrecondition while it
+  /// runs (Glue's CrawlerRunningException).
+  virtual void delete_crawler(std::string_view name) = 0;
+
+  /// Starts a run when the crawler is READY, or when the running one's lease expired before `now` (that run
+  /// is then recorded as FAILED, "lease expired"): state RUNNING, lease to `owner` until `lease_until`, a new
+  /// run row. nullopt when another run holds the lease; NotFound when the crawler does not exist.
+  virtual std::optional<CrawlerRun> begin_crawler_run(std::string_view name, const std::string& owner,
+                                                      const std::string& trigger, Timestamp now,
+                                                      Timestamp lease_until) = 0;
+  /// Extends the lease of `run_id` held by `owner` and records the run's progress counters (`stats`, JSON).
+  virtual LeaseState renew_crawler_lease(std::string_view name, std::int64_t run_id, const std::string& owner,
+                                         Timestamp lease_until, const std::string& stats) = 0;
+  /// RUNNING → STOPPING. False when the crawler is not running (Glue's CrawlerNotRunningException);
+  /// NotFound when missing.
+  virtual bool request_crawler_stop(std::string_view name) = 0;
+  /// Ends `run_id` (status, error, stats, end time) and returns the crawler to READY, if `owner` still holds
+  /// the lease; false (nothing changed) otherwise.
+  virtual bool finish_crawler_run(std::string_view name, std::int64_t run_id, const std::string& owner,
+                                  const std::string& status, const std::string& error,
+                                  const std::string& stats, Timestamp end_time) = 0;
+  virtual std::optional<CrawlerRun> get_crawler_run(std::int64_t id) = 0;
+  /// Runs of one crawler, newest first.
+  virtual Page<CrawlerRun> list_crawler_runs(std::string_view name, const PageRequest& page) = 0;
+  /// Moves next_run from `expected` to `next` if it still is `expected`: the one node that wins runs the
+  /// scheduled crawl. False when another node claimed it first (or the crawler changed).
+  virtual bool claim_crawler_schedule(std::string_view name, Timestamp expected,
+                                      std::optional<Timestamp> next) = 0;
+
+  /// The file state of a crawler (every target), ordered by path.
+  virtual std::vector<CrawlerFile> load_crawler_files(std::string_view name) = 0;
+  /// Upserts `files` and deletes `removed` paths of the crawler's file state (join a run_atomically group
+  /// to make it part of a table's write).
+  virtual void save_crawler_files(std::string_view name, const std::vector<CrawlerFile>& files,
+                                  const std::vector<std::string>& removed) = 0;
+
+  /// AlreadyExists when the name is taken.
+  virtual ConnectionRecord create_connection(const ConnectionRecord& connection) = 0;
+  virtual std::optional<ConnectionRecord> get_connection(std::string_view name) = 0;
+  /// Connections ordered by name.
+  virtual std::vector<ConnectionRecord> list_connections() = 0;
+  /// Replaces type, properties and (when not empty) the sealed secret. NotFound when missing.
+  virtual ConnectionRecord update_connection(const ConnectionRecord& connection) = 0;
+  /// NotFound when missing.
+  virtual void delete_connection(std::string_view name) = 0;
 
  protected:
   /// Changes the catalog change token (after a database or table write, and on announcements by others).
