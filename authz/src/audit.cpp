@@ -240,8 +240,12 @@ void AuditLog::run() {
     // for it; record()'s back-pressure counts only what is still queued.
     lock.unlock();
     write_batch(batch);
+    const auto appended = static_cast<std::int64_t>(batch.size());
+    // The entries were allocated by the recording threads: free them before taking mutex_ again, so that
+    // record() never waits for a thousand frees.
+    batch = {};
     lock.lock();
-    written_ += static_cast<std::int64_t>(batch.size());
+    written_ += appended;
     drained_.notify_all();
   }
 }

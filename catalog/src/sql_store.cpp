@@ -1162,9 +1162,10 @@ namespace {
 constexpr std::int64_t kAuditLockKey = 0x636169726E617564;  // "cairnaud"
 constexpr int kMaxAuditScan = 10000;
 constexpr int kMaxAuditPage = 1000;
-constexpr std::size_t kMaxAuditBatch = 1024;  // entries per audit_batches row; a longer append is split
-constexpr std::int64_t kFirstAuditRound = 4;  // batches read by a query's first round; doubled per round
-constexpr std::int64_t kMaxAuditRound = 256;
+constexpr std::size_t kMaxAuditBatch = 1024;       // entries per audit_batches row; a longer append is split
+constexpr std::int64_t kAuditCandidates = 1024;    // candidate batches a query lists per round
+constexpr std::size_t kAuditFetchGroup = 32;       // batches a query reads per statement, at most...
+constexpr std::int64_t kAuditFetchEntries = 8192;  // ...holding at most this many entries (or one batch)
 constexpr auto kEpochPollInterval = std::chrono::milliseconds(50);
 constexpr std::size_t kMaxAuditPrincipal = 256;  // indexed columns stay far below a btree entry's limit
 constexpr std::size_t kMaxAuditResource = 1024;
@@ -2166,34 +2167,31 @@ Page<AuditEntry> SqlStore::query_audit(const AuditQuery& query, const PageReques
            (!query.from || e.time >= *query.from) && (!query.to || e.time < *query.to);
   };
 
-  // The first_seq of the candidate batches of one round, in order: those naming the principal (else a
-  // resource under the prefix, else every batch) whose time range meets [from, to), starting with the batch
-  // holding entry after + 1 (first round) or after the last candidate of the previous round.
-  auto candidates = [&](bool first_round, std::int64_t position, std::int64_t count, Params& params) {
+  // The candidate batches of one round, in first_seq order, as (first_seq, entry count): those naming the
+  // principal (else a resource under the prefix, else every batch) whose time range meets [from, to),
+  // starting with the batch holding entry `position` (first round) or after batch `position` (later rounds).
+  // An index row whose batch is gone (removed behind the store's back) joins nothing.
+  auto candidates = [&](bool first_round, std::int64_t position, Params& params) {
     const bool by_principal = !query.principal.empty();
     const bool by_resource = !by_principal && !prefix.empty();
-    const bool timed = query.from || query.to;
     const char* key = by_principal || by_resource ? "k.first_seq" : "t.first_seq";
-    std::string text;
+    std::string text = std::string(by_resource ? "SELECT DISTINCT " : "SELECT ") + key +
+                       ", t.last_seq - t.first_seq + 1 FROM ";
     if (by_principal) {
-      text = "SELECT k.first_seq FROM audit_batch_principals k";
-    } else if (by_resource) {
-      text = "SELECT DISTINCT k.first_seq FROM audit_batch_resources k";
-    } else {
-      text = "SELECT t.first_seq FROM audit_batches t";
-    }
-    if ((by_principal || by_resource) && timed) text += " JOIN audit_batches t ON t.first_seq = k.first_seq";
-    text += " WHERE ";
-    if (by_principal) {
-      text += "k.principal = ? AND ";
+      text +=
+          "audit_batch_principals k JOIN audit_batches t ON t.first_seq = k.first_seq WHERE k.principal = ? "
+          "AND ";
       params.emplace_back(query.principal);
     } else if (by_resource) {
       const std::string end = prefix_successor(below);
+      text += "audit_batch_resources k JOIN audit_batches t ON t.first_seq = k.first_seq WHERE ";
       text += end.empty() ? "(k.resource = ? OR k.resource >= ?) AND "
                           : "(k.resource = ? OR (k.resource >= ? AND k.resource < ?)) AND ";
       params.emplace_back(prefix);
       params.emplace_back(below);
       if (!end.empty()) params.emplace_back(end);
+    } else {
+      text += "audit_batches t WHERE ";
     }
     text += key;
     text += first_round ? " >= (SELECT COALESCE(MAX(first_seq), 0) FROM audit_batches WHERE first_seq <= ?)"
@@ -2208,9 +2206,15 @@ Page<AuditEntry> SqlStore::query_audit(const AuditQuery& query, const PageReques
       params.emplace_back(*query.to);
     }
     text += std::string(" ORDER BY ") + key + " LIMIT ?";
-    params.emplace_back(count);
+    params.emplace_back(kAuditCandidates);
     return text;
   };
+  // Reads a group of batches by first_seq; one statement text whatever the group's size (padded with -1).
+  static const std::string fetch = [] {
+    std::string text = "SELECT first_seq, prev_hash, entries FROM audit_batches WHERE first_seq IN (?";
+    for (std::size_t i = 1; i < kAuditFetchGroup; ++i) text += ", ?";
+    return text + ")";
+  }();
 
   std::vector<AuditEntry> items;
   transact(
@@ -2226,34 +2230,40 @@ Page<AuditEntry> SqlStore::query_audit(const AuditQuery& query, const PageReques
           if (first.rows.empty() || first.rows[0].is_null(0)) return;
           position = std::max(position, first.rows[0].integer(0));
         }
-        for (std::int64_t round = 0, count = kFirstAuditRound;; ++round) {
+        for (bool first_round = true;; first_round = false) {
           Params params;
-          const std::string inner = candidates(round == 0, position, count, params);
-          // Each candidate with its batch (none when an index row outlived its batch); sorted here so that
-          // the database does not sort the entries' text.
-          auto rows = exec(c,
-                           "SELECT c.first_seq, b.first_seq, b.prev_hash, b.entries FROM (" + inner +
-                               ") AS c LEFT JOIN audit_batches b ON b.first_seq = c.first_seq",
-                           params)
-                          .rows;
-          std::sort(rows.begin(), rows.end(),
-                    [](const Row& a, const Row& b) { return a.integer(0) < b.integer(0); });
-          for (const Row& row : rows) {
-            if (row.is_null(1)) continue;
-            auto decoded = decode_audit_batch(row.text(2), row.text(3));
-            if (!decoded) {
-              throw Error(ErrorCode::Internal, "the audit batch starting at entry " + row.text(0) +
-                                                   " is unreadable: it was altered (run cairn audit verify)");
+          const std::string text = candidates(first_round, position, params);
+          const auto listed = exec(c, text, params).rows;
+          for (std::size_t next = 0; next < listed.size();) {
+            // The next group: up to kAuditFetchGroup batches holding up to kAuditFetchEntries entries.
+            Params group;
+            std::int64_t entries = 0;
+            while (next < listed.size() && group.size() < kAuditFetchGroup) {
+              const std::int64_t size = std::max<std::int64_t>(1, listed[next].integer(1));
+              if (!group.empty() && entries + size > kAuditFetchEntries) break;
+              entries += size;
+              group.emplace_back(listed[next++].integer(0));
             }
-            for (AuditEntry& e : *decoded) {
-              if (!matches(e)) continue;
-              items.push_back(std::move(e));
-              if (items.size() > static_cast<std::size_t>(limit)) return;
+            group.resize(kAuditFetchGroup, std::int64_t{-1});
+            auto rows = exec(c, fetch, group).rows;
+            std::sort(rows.begin(), rows.end(),
+                      [](const Row& a, const Row& b) { return a.integer(0) < b.integer(0); });
+            for (const Row& row : rows) {
+              auto decoded = decode_audit_batch(row.text(1), row.text(2));
+              if (!decoded) {
+                throw Error(ErrorCode::Internal,
+                            "the audit batch starting at entry " + row.text(0) +
+                                " is unreadable: it was altered (run cairn audit verify)");
+              }
+              for (AuditEntry& e : *decoded) {
+                if (!matches(e)) continue;
+                items.push_back(std::move(e));
+                if (items.size() > static_cast<std::size_t>(limit)) return;
+              }
             }
           }
-          if (static_cast<std::int64_t>(rows.size()) < count) return;
-          position = rows.back().integer(0);
-          count = std::min(count * 2, kMaxAuditRound);
+          if (static_cast<std::int64_t>(listed.size()) < kAuditCandidates) return;
+          position = listed.back().integer(0);
         }
       },
       true);

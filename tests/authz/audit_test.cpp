@@ -423,6 +423,52 @@ TEST_P(AuditStoreTest, QueriesFilterAndPageAcrossManyBatches) {
             ErrorCode::InvalidArgument);
 }
 
+TEST_P(AuditStoreTest, QueriesSpanManyRoundsOfCandidatesAndLargeBatches) {
+  // 1,100 batches of one entry (more candidates than one round lists) and 12 of 1,000 (more entries than one
+  // read takes); rare denials make queries walk all of them.
+  std::vector<AuditEntry> appended;
+  auto make = [&](int i) {
+    AuditEntry e = entry(i, i % 2 == 0 ? "user:a" : "user:b");
+    e.resource = "table/db/t" + std::to_string(i % 3);
+    e.decision = i % 97 == 0 ? "deny" : "allow";
+    return e;
+  };
+  int i = 0;
+  for (int b = 0; b < 1100; ++b) {
+    std::vector<AuditEntry> batch = {make(++i)};
+    store_->append_audit(batch, audit_hash);
+    appended.push_back(batch[0]);
+  }
+  for (int b = 0; b < 12; ++b) {
+    std::vector<AuditEntry> batch;
+    for (int k = 0; k < 1000; ++k) batch.push_back(make(++i));
+    store_->append_audit(batch, audit_hash);
+    appended.insert(appended.end(), batch.begin(), batch.end());
+  }
+  const catalog::Timestamp from = appended[1049].time;
+  const std::vector<std::pair<AuditQuery, int>> cases = {
+      {{}, 1000},
+      {{"user:a", "", "", "", {}, {}}, 1000},
+      {{"", "table/db/t1", "", "", {}, {}}, 1000},
+      {{"", "", "", "deny", {}, {}}, 7},
+      {{"", "", "", "deny", {}, {}}, 1000},
+      {{"user:b", "table/db", "", "deny", {}, {}}, 3},
+      {{"", "table/db/", "", "deny", from, {}}, 1000},
+  };
+  for (const auto& [query, limit] : cases) {
+    std::vector<std::int64_t> want;
+    for (const AuditEntry& e : appended) {
+      if ((query.principal.empty() || e.principal == query.principal) &&
+          (query.resource_prefix.empty() || e.resource.starts_with(query.resource_prefix)) &&
+          (query.decision.empty() || e.decision == query.decision) && (!query.from || e.time >= *query.from))
+        want.push_back(e.seq);
+    }
+    std::vector<std::int64_t> got;
+    for (const AuditEntry& e : query_all(query, limit)) got.push_back(e.seq);
+    EXPECT_EQ(got, want) << query.principal << " " << query.resource_prefix << " " << query.decision;
+  }
+}
+
 TEST_P(AuditStoreTest, ScanReturnsExactlyTheEntriesAfterASeqAcrossBatchBoundaries) {
   const auto appended = append_batches({1, 5, 17, 2, 40, 1, 9});  // 75 entries
   for (std::int64_t after : {0, 1, 3, 6, 22, 23, 24, 70, 74, 75, 90}) {
