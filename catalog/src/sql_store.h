@@ -22,6 +22,11 @@ std::unique_ptr<Store> open_sqlite_store(const std::string& dir, int readers);
 /// lock.
 std::unique_ptr<Store> open_postgres_store(const std::string& url, int pool_size);
 
+/// The id a newest-first listing continues below, from its page token ("" = from the newest). Tokens are the
+/// last id itself: nothing secret, and a forged one only moves the start of the page. InvalidArgument
+/// ("next_token") for anything that is not a positive integer.
+std::int64_t id_token(const std::string& token);
+
 class SqlStore : public Store {
  public:
   int schema_version() override;
@@ -72,6 +77,27 @@ class SqlStore : public Store {
   std::vector<ConnectionRecord> list_connections() override;
   ConnectionRecord update_connection(const ConnectionRecord& connection) override;
   void delete_connection(std::string_view name) override;
+
+  // PII classification (sql_store_classification.cpp).
+  EntityTypeRecord create_entity_type(const EntityTypeRecord& type) override;
+  std::optional<EntityTypeRecord> get_entity_type(std::string_view name) override;
+  std::vector<EntityTypeRecord> list_entity_types() override;
+  void delete_entity_type(std::string_view name) override;
+  std::optional<ClassificationSettingsRecord> get_classification_settings() override;
+  ClassificationSettingsRecord put_classification_settings(
+      const std::string& settings, std::optional<std::int64_t> expected_version) override;
+  Page<ColumnClassification> list_classifications(const ClassificationFilter& filter,
+                                                  const PageRequest& page) override;
+  std::optional<ColumnClassification> get_classification(std::string_view database, std::string_view table,
+                                                         std::string_view column,
+                                                         std::string_view entity) override;
+  ColumnClassification save_classification(const ColumnClassification& verdict,
+                                           const ClassificationEvent& event,
+                                           std::optional<std::int64_t> expected_version) override;
+  bool delete_classification(std::string_view database, std::string_view table, std::string_view column,
+                             std::string_view entity, const ClassificationEvent& event) override;
+  Page<ClassificationEvent> list_classification_events(std::string_view database, std::string_view table,
+                                                       const PageRequest& page) override;
 
  protected:
   SqlStore(std::unique_ptr<sql::Dialect> dialect, std::span<const migrations::Migration> migrations);

@@ -84,8 +84,8 @@ std::string crawler_label(std::string_view name) {
   return "crawler '" + std::string(name) + "'";
 }
 
-/// Page tokens of these listings are the last key itself (a name or a run id): nothing secret, and a
-/// forged token only moves the start of the page.
+}  // namespace
+
 std::int64_t id_token(const std::string& token) {
   if (token.empty()) return std::numeric_limits<std::int64_t>::max();
   std::int64_t v = 0;
@@ -94,8 +94,6 @@ std::int64_t id_token(const std::string& token) {
     throw Error(ErrorCode::InvalidArgument, "next_token is not a token this listing returned", "next_token");
   return v;
 }
-
-}  // namespace
 
 CrawlerRecord SqlStore::create_crawler(const CrawlerRecord& crawler) {
   CrawlerRecord out = crawler;

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "cairn/catalog/classification_records.h"
 #include "cairn/catalog/crawler_records.h"
 #include "cairn/catalog/model.h"
 #include "cairn/catalog/partition_expr.h"
@@ -289,6 +290,46 @@ class Store {
   virtual ConnectionRecord update_connection(const ConnectionRecord& connection) = 0;
   /// NotFound when missing.
   virtual void delete_connection(std::string_view name) = 0;
+
+  // ---- PII classification (classification_records.h; docs/classifiers.md)
+
+  /// AlreadyExists when the name is taken.
+  virtual EntityTypeRecord create_entity_type(const EntityTypeRecord& type) = 0;
+  virtual std::optional<EntityTypeRecord> get_entity_type(std::string_view name) = 0;
+  /// Entity types ordered by name.
+  virtual std::vector<EntityTypeRecord> list_entity_types() = 0;
+  /// NotFound when missing. Verdicts naming the type stay (with their history) until the next classification.
+  virtual void delete_entity_type(std::string_view name) = 0;
+
+  /// The settings, or nullopt while none were ever stored (the service's defaults apply).
+  virtual std::optional<ClassificationSettingsRecord> get_classification_settings() = 0;
+  /// Replaces the settings; VersionConflict when `expected_version` is given and differs (0: none stored
+  /// yet). Returns them as stored (version + 1).
+  virtual ClassificationSettingsRecord put_classification_settings(
+      const std::string& settings, std::optional<std::int64_t> expected_version) = 0;
+
+  /// Verdicts matching `filter`, ordered by database, table, column, entity.
+  virtual Page<ColumnClassification> list_classifications(const ClassificationFilter& filter,
+                                                          const PageRequest& page) = 0;
+  virtual std::optional<ColumnClassification> get_classification(std::string_view database,
+                                                                 std::string_view table,
+                                                                 std::string_view column,
+                                                                 std::string_view entity) = 0;
+  /// Inserts or replaces the verdict (version + 1) and appends `event` to the history, in one transaction
+  /// (joins a run_atomically group, so that tags and verdict change together). NotFound when the table does
+  /// not exist; VersionConflict (nothing changed) when `expected_version` is given and differs from the
+  /// stored version (0: must not exist yet). Returns the verdict as stored.
+  virtual ColumnClassification save_classification(const ColumnClassification& verdict,
+                                                   const ClassificationEvent& event,
+                                                   std::optional<std::int64_t> expected_version) = 0;
+  /// Removes the verdict and appends `event` (joins a run_atomically group); false when there was none.
+  virtual bool delete_classification(std::string_view database, std::string_view table,
+                                     std::string_view column, std::string_view entity,
+                                     const ClassificationEvent& event) = 0;
+  /// History of one table (every column and entity; `table` "" = the whole database), newest first.
+  virtual Page<ClassificationEvent> list_classification_events(std::string_view database,
+                                                               std::string_view table,
+                                                               const PageRequest& page) = 0;
 
  protected:
   /// Changes the catalog change token (after a database or table write, and on announcements by others).
