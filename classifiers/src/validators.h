@@ -1,0 +1,46 @@
+#pragma once
+
+// The per-entity validators behind the RE2::Set prefilter (docs/classifiers.md, "Validators"). Each takes a
+// value already trimmed of ASCII space and says whether it is the entity.
+
+#include <string_view>
+#include <vector>
+
+#include "cairn/classifiers/pii.h"
+
+namespace cairn::classifiers::detail {
+
+using Validator = ValueMatch (*)(std::string_view value);
+
+ValueMatch validate_email(std::string_view v);
+ValueMatch validate_phone(std::string_view v);
+ValueMatch validate_credit_card(std::string_view v);
+ValueMatch validate_iban(std::string_view v);
+ValueMatch validate_bic(std::string_view v);
+ValueMatch validate_us_ssn(std::string_view v);
+ValueMatch validate_ip_address(std::string_view v);
+ValueMatch validate_mac_address(std::string_view v);
+ValueMatch validate_vin(std::string_view v);
+ValueMatch validate_de_tax_id(std::string_view v);
+ValueMatch validate_fr_nir(std::string_view v);
+ValueMatch validate_it_fiscal_code(std::string_view v);
+ValueMatch validate_es_dni(std::string_view v);
+ValueMatch validate_gb_nino(std::string_view v);
+ValueMatch validate_nl_bsn(std::string_view v);
+ValueMatch validate_passport_number(std::string_view v);
+ValueMatch validate_date_of_birth(std::string_view v);
+ValueMatch validate_person_name(std::string_view v);
+ValueMatch validate_postal_address(std::string_view v);
+ValueMatch validate_aws_access_key_id(std::string_view v);
+ValueMatch validate_aws_secret_key(std::string_view v);
+
+/// A built-in entity: its rules and prefilter pattern (EntityInfo) and its validator.
+struct BuiltinSpec {
+  const EntityInfo* info;
+  Validator validate;
+};
+
+/// The built-in entities with their patterns, in builtin_entities() order.
+const std::vector<BuiltinSpec>& builtin_specs();
+
+}  // namespace cairn::classifiers::detail
