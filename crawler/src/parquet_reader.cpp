@@ -19,6 +19,7 @@
 #include "cairn/catalog/hive_type.h"
 #include "cairn/catalog/text_util.h"
 #include "parquet_footer_types.h"
+#include "parquet_values.h"
 #include "reader_util.h"
 
 namespace cairn::crawler {
@@ -594,6 +595,17 @@ std::pair<std::int64_t, std::string> check_row_groups(const std::string& file,
 }
 
 }  // namespace
+
+detail::ParquetMetadata detail::read_parquet_metadata(ByteSource& source) {
+  const std::uint64_t size = source.size();
+  std::string footer = read_footer(source, size);
+  ParquetMetadata result{decode_footer(source.name(), footer), size - kTrailerBytes - footer.size()};
+  reject_encryption(source.name(), result.metadata);
+  SchemaConverter converter(source.name(), result.metadata.schema);
+  converter.convert();
+  check_row_groups(source.name(), result.metadata, converter.leaves(), result.data_end);
+  return result;
+}
 
 FileSchema read_parquet_schema(ByteSource& source) {
   const std::string& file = source.name();

@@ -1,0 +1,47 @@
+#pragma once
+// The delimited-text tokenizer of the CSV classifier, shared with value sampling (value_sample.cpp) so that
+// both split a sample into the same rows and fields: internal to cairn_crawler.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cairn::crawler::csv {
+
+// A row's fields: a view into Parsed::cells.
+struct Fields {
+  const std::string* data = nullptr;
+  std::size_t count = 0;
+  std::size_t size() const { return count; }
+  const std::string& operator[](std::size_t i) const { return data[i]; }
+  const std::string* begin() const { return data; }
+  const std::string* end() const { return data + count; }
+};
+
+struct Row {
+  Fields fields;
+  bool quoted = false;  // some field of the row was enclosed in quotes
+};
+
+struct Parsed {
+  std::vector<std::string> cells;  // the fields of all rows, row after row (one allocation pattern for all)
+  std::vector<Row> rows;           // views into `cells`: a Parsed is moved, never copied
+  bool backslash_escapes = false;  // a backslash escaped a quote, the delimiter or a backslash
+  std::size_t malformed = 0;       // rows with text after a closing quote or an unterminated quote
+
+  Parsed() = default;
+  Parsed(Parsed&&) = default;
+  Parsed& operator=(Parsed&&) = default;
+  Parsed(const Parsed&) = delete;
+  Parsed& operator=(const Parsed&) = delete;
+};
+
+/// Splits `text` into rows of fields. Line breaks are \n, \r\n or \r (as Hadoop's LineRecordReader). A field
+/// that starts with `quote` (0 = no quoting) runs to the matching quote; inside it a doubled quote (RFC 4180)
+/// or a backslash-escaped quote stands for one quote, and line breaks are data. Outside quotes a backslash
+/// escapes the delimiter, the quote or a backslash (LazySimpleSerDe's escape.delim). Blank lines are skipped.
+/// With `truncated`, the last row is dropped unless a line break ends it (the sample may cut it).
+Parsed parse(std::string_view text, char delim, char quote, bool truncated, std::size_t max_rows);
+
+}  // namespace cairn::crawler::csv
