@@ -535,7 +535,7 @@ struct Stats {
   void add(const CrawledFile& f) {
     ++objects;
     bytes += f.size;
-    const FileSchema& s = *f.schema;
+    const FileSchema& s = *f.schema_ptr();
     if (!s.record_count || *s.record_count <= 0) return;
     const std::int64_t sampled = *s.record_count;
     if (s.record_count_exact || f.sampled_bytes == 0 || f.sampled_bytes >= f.size) {
@@ -783,12 +783,15 @@ class Planner {
         node->other_files.push_back(OtherFile{i, std::move(reason), false});
         continue;
       }
-      if (!files_[i].schema) {
+      const FileSchema* schema = files_[i].schema_ptr();
+      if (!schema) {
         result_.unclassified.push_back(files_[i].path);
         node->other_files.push_back(OtherFile{i, "no classifier recognised the file (UNKNOWN)", true});
         continue;
       }
-      file_sig_[i] = sigs_.of_schema(*files_[i].schema);
+      file_sig_[i] = schema == last_schema_ ? last_sig_ : sigs_.of_schema(*schema);
+      last_schema_ = schema;
+      last_sig_ = file_sig_[i];
       node->files.push_back(i);
     }
   }
@@ -1011,7 +1014,7 @@ class Planner {
       FormatMerger format;
       Stats stats;
       for (std::size_t f : *part.files) {
-        const FileSchema& s = *files_[f].schema;
+        const FileSchema& s = *files_[f].schema_ptr();
         columns.add(s.columns);
         format.add(s);
         table_format.add(s);
@@ -1032,7 +1035,7 @@ class Planner {
     t.object_count = table_stats.objects;
     t.record_count = table_stats.records;
     t.size = table_stats.bytes;
-    const std::string classification = files_[b.parts.front().files->front()].schema->classification;
+    const std::string classification = files_[b.parts.front().files->front()].schema_ptr()->classification;
 
     if (depth > 0) {
       plan_partition_keys(b, t, depth, classification);
@@ -1169,6 +1172,8 @@ class Planner {
   Signatures sigs_;
   Clusterer clusterer_;
   std::vector<int> file_sig_;
+  const FileSchema* last_schema_ = nullptr;  // files in path order often share one schema object
+  int last_sig_ = -1;
   Node root_;
   std::vector<std::unique_ptr<TableBuild>> builds_;
   LayoutResult result_;

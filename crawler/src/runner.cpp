@@ -1,10 +1,17 @@
 #include "cairn/crawler/runner.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+
+#include <cerrno>
+#include <system_error>
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -44,8 +51,9 @@ struct Listed {
   std::int64_t size = 0;
   std::int64_t mtime = 0;
   std::string etag;
-  std::optional<FileSchema> schema;
+  std::shared_ptr<const FileSchema> schema;  ///< null: unclassifiable (files of one schema share one)
   std::uint64_t sampled = 0;  ///< bytes the classifier read (record counts of samples scale by it)
+  std::string state;          ///< the state text of an unchanged file, as stored
   bool read = false;          ///< to be read in this run
   bool changed = false;       ///< new or changed since the last run
 };
@@ -110,31 +118,43 @@ class Lister {
     if (known_dirs && known_dirs->contains(rel_dir)) return;
     std::string base = target_.local_dir();
     while (base.size() > 1 && base.back() == '/') base.pop_back();
-    const fs::path dir = rel_dir.empty() ? fs::path(base) : fs::path(base) / rel_dir;
-    std::error_code ec;
-    fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
-    if (ec) {
-      if (rel_dir.empty())
-        throw Error(ErrorCode::NotFound, "cannot list " + dir.string() + ": " + ec.message(), "targets");
-      stats_.note("cannot list " + dir.string() + ": " + ec.message());
+    const std::string dir = rel_dir.empty() ? base : base + "/" + rel_dir;
+    // readdir and fstatat relative to the open folder: no path walk per file.
+    DIR* handle = ::opendir(dir.c_str());
+    if (!handle) {
+      const int err = errno;
+      if (err != EACCES) {  // folders we may not read are skipped, as before
+        const std::string message = std::error_code(err, std::generic_category()).message();
+        if (rel_dir.empty())
+          throw Error(ErrorCode::NotFound, "cannot list " + dir + ": " + message, "targets");
+        stats_.note("cannot list " + dir + ": " + message);
+        return;
+      }
+      ++stats_.folders_listed;
       return;
     }
+    const std::unique_ptr<DIR, int (*)(DIR*)> closer(handle, ::closedir);
+    const int fd = ::dirfd(handle);
     ++stats_.folders_listed;
     std::vector<std::string> subdirs;
-    for (; it != fs::directory_iterator(); it.increment(ec)) {
-      if (ec) break;
-      const fs::directory_entry& entry = *it;
-      const std::string name = entry.path().filename().string();
-      const std::string rel = rel_dir.empty() ? name : rel_dir + "/" + name;
+    const std::string rel_prefix = rel_dir.empty() ? std::string() : rel_dir + "/";
+    while (const dirent* entry = ::readdir(handle)) {
+      const char* name = entry->d_name;
+      if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+      std::string rel = rel_prefix + name;
+      if (entry->d_type == DT_DIR) {
+        subdirs.push_back(std::move(rel));  // symbolic links to folders are not followed (no cycles)
+        continue;
+      }
       struct stat st {};
-      if (::lstat(entry.path().c_str(), &st) != 0) continue;
+      if (::fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
       if (S_ISDIR(st.st_mode)) {
-        subdirs.push_back(rel);  // symbolic links to folders are not followed (no cycles)
+        subdirs.push_back(std::move(rel));
       } else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) {
-        if (S_ISLNK(st.st_mode) && (::stat(entry.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode))) continue;
+        if (S_ISLNK(st.st_mode) && (::fstatat(fd, name, &st, 0) != 0 || !S_ISREG(st.st_mode))) continue;
         if (!keep(rel)) continue;
         Listed f;
-        f.rel = rel;
+        f.rel = std::move(rel);
         f.size = static_cast<std::int64_t>(st.st_size);
         f.mtime = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
         out.push_back(std::move(f));
@@ -244,7 +264,8 @@ void classify_files(const CrawlTarget& target, const ClassifyOptions& options, s
         } else {
           source = open_local_file(base + "/" + f.rel);
         }
-        f.schema = classify_file(*source, options);
+        if (auto schema = classify_file(*source, options))
+          f.schema = std::make_shared<const FileSchema>(std::move(*schema));
       } catch (const std::exception& e) {
         f.schema.reset();
         failed.fetch_add(1);
@@ -369,8 +390,10 @@ class Applier {
 
   /// Writes one planned table (create or update, with its partitions) and `state_files`/`state_removed`
   /// in one transaction. `changed` false: no file under the table changed, so the catalog is left alone.
+  /// `changed_dirs` (may be null): the folders of the changed files when no file of the table was removed
+  /// and the plan left none out; partitions elsewhere are then known to be as stored and are not read.
   void apply(const PlannedTable& planned, const CrawlTarget& target, bool changed,
-             const std::vector<catalog::CrawlerFile>& state_files,
+             const std::set<std::string>* changed_dirs, const std::vector<catalog::CrawlerFile>& state_files,
              const std::vector<std::string>& state_removed) {
     catalog::Store& store = *ctx_.store;
     catalog::Table table = table_of(planned, target, def_.name);
@@ -389,6 +412,7 @@ class Applier {
         table.name = unique_name(table.name, table.storage_descriptor.location);
         existing = store.get_table(def_.database, table.name);
       }
+      const bool keys_kept = existing && same_keys(*existing, table);
       if (!existing) {
         store.create_table(def_.database, table);
         ++delta.tables_created;
@@ -419,7 +443,8 @@ class Applier {
           ++delta.tables_unchanged;
         }
       }
-      apply_partitions(planned, target, table.name, existing.has_value(), delta, audit_actions);
+      apply_partitions(planned, target, table.name, existing.has_value(), keys_kept ? changed_dirs : nullptr,
+                       delta, audit_actions);
       store.save_crawler_files(def_.name, state_files, state_removed);
       pending_ = delta;
     });
@@ -468,16 +493,35 @@ class Applier {
 
  private:
   void apply_partitions(const PlannedTable& planned, const CrawlTarget& target, const std::string& table_name,
-                        bool table_existed, RunStats& delta, std::vector<std::string>& audit_actions) {
+                        bool table_existed, const std::set<std::string>* changed_dirs, RunStats& delta,
+                        std::vector<std::string>& audit_actions) {
     catalog::Store& store = *ctx_.store;
+    // Only the partitions of changed folders when the others are known to be as stored.
+    const bool only_changed = table_existed && changed_dirs;
+    auto wanted = [&](const PlannedPartition& pp) {
+      return !only_changed || changed_dirs->contains(pp.location);
+    };
     std::unordered_map<std::string, catalog::Partition> existing;
-    if (table_existed)
+    if (only_changed) {
+      std::vector<std::vector<std::string>> values;
+      for (const auto& pp : planned.partitions)
+        if (wanted(pp)) values.push_back(pp.values);
+      for (std::size_t start = 0; start < values.size(); start += 1000) {
+        const std::vector<std::vector<std::string>> chunk(
+            values.begin() + static_cast<std::ptrdiff_t>(start),
+            values.begin() + static_cast<std::ptrdiff_t>(std::min(values.size(), start + 1000)));
+        for (auto& p : store.batch_get_partitions(def_.database, table_name, chunk))
+          existing.emplace(values_key(p.values), std::move(p));
+      }
+    } else if (table_existed) {
       for (auto& p : all_partitions(store, def_.database, table_name))
         existing.emplace(values_key(p.values), std::move(p));
+    }
     std::vector<catalog::Partition> to_create;
     std::vector<std::pair<std::vector<std::string>, catalog::Partition>> to_update;
     std::unordered_set<std::string> planned_keys;
     for (const auto& pp : planned.partitions) {
+      if (!wanted(pp)) continue;
       catalog::Partition p = partition_of(pp, target);
       const std::string key = values_key(p.values);
       planned_keys.insert(key);
@@ -495,7 +539,7 @@ class Applier {
     }
     std::vector<std::vector<std::string>> to_delete;
     for (const auto& [key, p] : existing)
-      if (!planned_keys.contains(key)) to_delete.push_back(p.values);
+      if (!only_changed && !planned_keys.contains(key)) to_delete.push_back(p.values);
     auto check = [&](const std::vector<catalog::BatchItemError>& errors, const char* what) {
       for (const auto& e : errors)
         if (!e.error_code.empty())
@@ -553,6 +597,135 @@ class Applier {
   RunStats pending_;
   std::set<std::string> placed_;
 };
+
+// Schema JSON of the state (no record counts: those are per file).
+std::string schema_json(const FileSchema& s) {
+  json cols = json::array();
+  for (const auto& c : s.columns) cols.push_back(catalog::to_json(c));
+  const json j{{"c", s.classification},    {"cols", std::move(cols)},
+               {"z", s.compression},       {"serde", s.serialization_library},
+               {"in", s.input_format},     {"out", s.output_format},
+               {"sp", s.serde_parameters}, {"p", s.parameters},
+               {"cert", s.certainty}};
+  return j.dump();
+}
+
+FileSchema schema_from_json(const std::string& body) {
+  try {
+    const json j = json::parse(body);
+    FileSchema s;
+    s.classification = j.at("c").get<std::string>();
+    for (const auto& c : j.at("cols")) s.columns.push_back(column_of(c));
+    s.compression = j.at("z").get<std::string>();
+    s.serialization_library = j.at("serde").get<std::string>();
+    s.input_format = j.at("in").get<std::string>();
+    s.output_format = j.at("out").get<std::string>();
+    s.serde_parameters = j.at("sp").get<std::map<std::string, std::string>>();
+    s.parameters = j.at("p").get<std::map<std::string, std::string>>();
+    s.certainty = j.at("cert").get<double>();
+    return s;
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Error(ErrorCode::Unavailable,
+                std::string("crawler state holds an unreadable file schema: ") + e.what());
+  }
+}
+
+/// The parts of a state text "<records>,<exact>,<sampled>;<body>".
+struct TextParts {
+  std::size_t c1, c2, semi;
+};
+
+TextParts split_text(const std::string& text) {
+  const auto semi = text.find(';');
+  const auto c1 = text.find(',');
+  const auto c2 = c1 == std::string::npos ? c1 : text.find(',', c1 + 1);
+  if (semi == std::string::npos || c2 == std::string::npos || c2 > semi)
+    throw Error(ErrorCode::Unavailable,
+                "crawler state holds an unreadable file schema (re-crawl with a new crawler)");
+  return TextParts{c1, c2, semi};
+}
+
+/// A file's record counts applied to its schema, and the sampled bytes.
+FileSchema with_counts(const FileSchema& base, const std::string& text, const TextParts& p,
+                       std::uint64_t* sampled_bytes) {
+  FileSchema out = base;
+  try {
+    const std::string records = text.substr(0, p.c1);
+    if (records != "-") out.record_count = std::stoll(records);
+    out.record_count_exact = text.compare(p.c1 + 1, p.c2 - p.c1 - 1, "1") == 0;
+    if (sampled_bytes) *sampled_bytes = std::stoull(text.substr(p.c2 + 1, p.semi - p.c2 - 1));
+  } catch (const std::exception&) {
+    throw Error(ErrorCode::Unavailable, "crawler state holds an unreadable file schema (bad counts)");
+  }
+  return out;
+}
+
+std::string counts_prefix(const FileSchema& s, std::uint64_t sampled_bytes) {
+  return (s.record_count ? std::to_string(*s.record_count) : std::string("-")) + "," +
+         (s.record_count_exact ? "1" : "0") + "," + std::to_string(sampled_bytes) + ";";
+}
+
+/// Everything schema_json encodes, unambiguously (length-prefixed), without building JSON.
+void key_part(std::string& key, std::string_view s) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, s.size());
+  key.append(buf, r.ptr);
+  key += ':';
+  key += s;
+}
+
+void key_map(std::string& key, const std::map<std::string, std::string>& m) {
+  key_part(key, std::to_string(m.size()));
+  for (const auto& [k, v] : m) {
+    key_part(key, k);
+    key_part(key, v);
+  }
+}
+
+std::string schema_key(const FileSchema& s) {
+  std::string key;
+  key.reserve(256);
+  key_part(key, s.classification);
+  key_part(key, s.compression);
+  key_part(key, s.serialization_library);
+  key_part(key, s.input_format);
+  key_part(key, s.output_format);
+  key_map(key, s.serde_parameters);
+  key_map(key, s.parameters);
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, s.certainty);
+  key_part(key, std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)));
+  key_part(key, std::to_string(s.columns.size()));
+  for (const auto& c : s.columns) {
+    key_part(key, c.name);
+    key_part(key, c.type);
+    key_part(key, c.comment);
+    key_map(key, c.parameters);
+  }
+  return key;
+}
+
+/// 32 hex digits: two 64-bit FNV-1a hashes (different offsets) of `s`.
+std::string content_id(std::string_view s) {
+  std::uint64_t a = 1469598103934665603ULL, b = 0x84222325cbf29ce4ULL;
+  for (const unsigned char ch : s) {
+    a = (a ^ ch) * 1099511628211ULL;
+    b = (b ^ ch) * 1099511628211ULL;
+  }
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(a),
+                static_cast<unsigned long long>(b));
+  return buf;
+}
+
+/// The schema id a new-form state text names, or "" (old form, or no schema).
+std::string_view id_of_text(std::string_view text) {
+  const auto semi = text.find(';');
+  if (semi == std::string_view::npos || semi + 1 >= text.size() || text[semi + 1] != '#') return {};
+  return text.substr(semi + 2);
+}
 
 }  // namespace
 
@@ -612,65 +785,110 @@ RunStats RunStats::from_json(const nlohmann::json& j) {
   return s;
 }
 
-// State text: "<records or ->,<exact 0|1>,<sampled bytes>;<schema JSON>". The per-file numbers come first so
-// that files of one schema share the JSON part, which a run decodes once (SchemaDecoder).
 std::string file_schema_text(const FileSchema& s, std::uint64_t sampled_bytes) {
-  json cols = json::array();
-  for (const auto& c : s.columns) cols.push_back(catalog::to_json(c));
-  const json j{{"c", s.classification},    {"cols", std::move(cols)},
-               {"z", s.compression},       {"serde", s.serialization_library},
-               {"in", s.input_format},     {"out", s.output_format},
-               {"sp", s.serde_parameters}, {"p", s.parameters},
-               {"cert", s.certainty}};
-  return (s.record_count ? std::to_string(*s.record_count) : std::string("-")) + "," +
-         (s.record_count_exact ? "1" : "0") + "," + std::to_string(sampled_bytes) + ";" + j.dump();
-}
-
-FileSchema SchemaDecoder::decode(const std::string& text, std::uint64_t* sampled_bytes) {
-  const auto semi = text.find(';');
-  const auto c1 = text.find(',');
-  const auto c2 = c1 == std::string::npos ? c1 : text.find(',', c1 + 1);
-  if (semi == std::string::npos || c2 == std::string::npos || c2 > semi)
-    throw Error(ErrorCode::Unavailable,
-                "crawler state holds an unreadable file schema (re-crawl with a new crawler)");
-  const std::string body = text.substr(semi + 1);
-  auto it = cache_.find(body);
-  if (it == cache_.end()) {
-    try {
-      const json j = json::parse(body);
-      FileSchema s;
-      s.classification = j.at("c").get<std::string>();
-      for (const auto& c : j.at("cols")) s.columns.push_back(column_of(c));
-      s.compression = j.at("z").get<std::string>();
-      s.serialization_library = j.at("serde").get<std::string>();
-      s.input_format = j.at("in").get<std::string>();
-      s.output_format = j.at("out").get<std::string>();
-      s.serde_parameters = j.at("sp").get<std::map<std::string, std::string>>();
-      s.parameters = j.at("p").get<std::map<std::string, std::string>>();
-      s.certainty = j.at("cert").get<double>();
-      it = cache_.emplace(body, std::move(s)).first;
-    } catch (const Error&) {
-      throw;
-    } catch (const std::exception& e) {
-      throw Error(ErrorCode::Unavailable,
-                  std::string("crawler state holds an unreadable file schema: ") + e.what());
-    }
-  }
-  FileSchema out = it->second;
-  const std::string records = text.substr(0, c1);
-  try {
-    if (records != "-") out.record_count = std::stoll(records);
-    out.record_count_exact = text.compare(c1 + 1, c2 - c1 - 1, "1") == 0;
-    if (sampled_bytes) *sampled_bytes = std::stoull(text.substr(c2 + 1, semi - c2 - 1));
-  } catch (const std::exception&) {
-    throw Error(ErrorCode::Unavailable, "crawler state holds an unreadable file schema (bad counts)");
-  }
-  return out;
+  return counts_prefix(s, sampled_bytes) + schema_json(s);
 }
 
 FileSchema file_schema_from_text(const std::string& text, std::uint64_t* sampled_bytes) {
-  SchemaDecoder decoder;
-  return decoder.decode(text, sampled_bytes);
+  const TextParts parts = split_text(text);
+  return with_counts(schema_from_json(text.substr(parts.semi + 1)), text, parts, sampled_bytes);
+}
+
+bool StateSchemas::add_row(catalog::CrawlerFile& row) {
+  if (!row.path.starts_with(kSchemaRowPrefix)) return false;
+  std::string id = row.path.substr(kSchemaRowPrefix.size());
+  stored_.insert(id);
+  by_id_.try_emplace(std::move(id), Base{std::move(row.schema), nullptr});
+  return true;
+}
+
+const StateSchemas::Base& StateSchemas::base(const std::string& id) {
+  auto it = by_id_.find(id);
+  if (it == by_id_.end())
+    throw Error(ErrorCode::Unavailable,
+                "crawler state names a schema it does not hold (" + id + "); re-crawl with a new crawler");
+  if (!it->second.schema)
+    it->second.schema = std::make_shared<const FileSchema>(schema_from_json(it->second.json));
+  return it->second;
+}
+
+std::string StateSchemas::encode(const FileSchema& schema, std::uint64_t sampled_bytes) {
+  std::string key = schema_key(schema);
+  auto it = id_by_key_.find(key);
+  if (it == id_by_key_.end()) {
+    std::string body = schema_json(schema);
+    std::string id = content_id(body);
+    by_id_.try_emplace(id, Base{std::move(body), nullptr});
+    it = id_by_key_.emplace(std::move(key), std::move(id)).first;
+  }
+  referenced_.insert(it->second);
+  return counts_prefix(schema, sampled_bytes) + "#" + it->second;
+}
+
+std::shared_ptr<const FileSchema> StateSchemas::decode(const std::string& text,
+                                                       std::uint64_t* sampled_bytes) {
+  const TextParts parts = split_text(text);
+  // Files of one schema and record count share one object: the key leaves the sampled bytes out.
+  std::string key = text.substr(0, parts.c2 + 1);
+  key.append(text, parts.semi, std::string::npos);
+  auto it = by_text_.find(key);
+  if (it != by_text_.end()) {
+    if (sampled_bytes) {
+      try {
+        *sampled_bytes = std::stoull(text.substr(parts.c2 + 1, parts.semi - parts.c2 - 1));
+      } catch (const std::exception&) {
+        throw Error(ErrorCode::Unavailable, "crawler state holds an unreadable file schema (bad counts)");
+      }
+    }
+    return it->second;
+  }
+  std::shared_ptr<const FileSchema> out;
+  if (parts.semi + 1 < text.size() && text[parts.semi + 1] == '#') {
+    out = std::make_shared<const FileSchema>(
+        with_counts(*base(text.substr(parts.semi + 2)).schema, text, parts, sampled_bytes));
+  } else {
+    out = std::make_shared<const FileSchema>(
+        with_counts(schema_from_json(text.substr(parts.semi + 1)), text, parts, sampled_bytes));
+  }
+  by_text_.emplace(std::move(key), out);
+  return out;
+}
+
+void StateSchemas::add_schema_rows(std::vector<catalog::CrawlerFile>& rows) const {
+  std::unordered_set<std::string_view> added;
+  const std::size_t n = rows.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string_view id = id_of_text(rows[i].schema);
+    if (id.empty() || !added.insert(id).second) continue;
+    const std::string key(id);
+    if (stored_.contains(key)) continue;
+    auto it = by_id_.find(key);
+    if (it == by_id_.end()) continue;  // cannot happen: encode registers every id it writes
+    catalog::CrawlerFile row;
+    row.path = std::string(kSchemaRowPrefix) + key;
+    row.schema = it->second.json;
+    rows.push_back(std::move(row));
+  }
+}
+
+void StateSchemas::mark_stored(const std::vector<catalog::CrawlerFile>& rows) {
+  for (const auto& r : rows)
+    if (r.path.starts_with(kSchemaRowPrefix)) stored_.insert(r.path.substr(kSchemaRowPrefix.size()));
+}
+
+void StateSchemas::reference(const std::string& text) {
+  const std::string_view id = id_of_text(text);
+  if (id.empty() || id == last_reference_) return;  // files of one folder mostly name one schema
+  last_reference_ = id;
+  referenced_.insert(last_reference_);
+}
+
+std::vector<std::string> StateSchemas::unreferenced_rows() const {
+  std::vector<std::string> out;
+  for (const auto& id : stored_)
+    if (!referenced_.contains(id)) out.push_back(std::string(kSchemaRowPrefix) + id);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 RunResult run_crawl(const CrawlerDefinition& def, RunContext& ctx) {
@@ -690,22 +908,22 @@ RunResult run_crawl(const CrawlerDefinition& def, RunContext& ctx) {
     ctx.progress(stats);
   };
 
-  // What earlier runs learnt, by target.
-  std::vector<std::map<std::string, catalog::CrawlerFile>> state(def.targets.size());
+  // What earlier runs learnt, by target (one read of the whole state).
+  StateSchemas schemas;
+  std::vector<std::unordered_map<std::string, catalog::CrawlerFile>> state(def.targets.size());
   for (auto& f : store.load_crawler_files(def.name)) {
+    if (schemas.add_row(f)) continue;
+    schemas.reference(f.schema);  // stays stored until this run replaces it
     const auto colon = f.path.find(':');
     if (colon == std::string::npos) continue;
     std::size_t index = 0;
-    try {
-      index = static_cast<std::size_t>(std::stoul(f.path.substr(0, colon)));
-    } catch (const std::exception&) {
-      continue;
-    }
+    const auto parsed = std::from_chars(f.path.data(), f.path.data() + colon, index);
+    if (parsed.ec != std::errc() || parsed.ptr != f.path.data() + colon) continue;
     if (index >= state.size()) continue;  // a target removed from the definition
-    state[index].emplace(f.path.substr(colon + 1), std::move(f));
+    std::string rel = f.path.substr(colon + 1);
+    state[index].emplace(std::move(rel), std::move(f));
   }
 
-  SchemaDecoder decoder;
   ClassifyOptions classify_options;
   classify_options.custom = def.classifiers;
   const bool new_folders_only = def.recrawl_behavior == "CRAWL_NEW_FOLDERS_ONLY";
@@ -745,36 +963,45 @@ RunResult run_crawl(const CrawlerDefinition& def, RunContext& ctx) {
       return std::any_of(roots.begin(), roots.end(),
                          [&](const std::string& r) { return r.empty() || rel.rfind(r + "/", 0) == 0; });
     };
-    std::unordered_set<std::string> listed_names;
-    for (const auto& f : listed) listed_names.insert(f.rel);
     std::vector<std::string> removed;
-    for (const auto& [rel, f] : known)
-      if (in_scope(rel) && !listed_names.contains(rel)) removed.push_back(rel);
-    stats.files_removed += static_cast<std::int64_t>(removed.size());
-    for (const auto& [rel, f] : known) {
-      if (in_scope(rel)) continue;
-      Listed carried;
-      carried.rel = rel;
-      carried.size = f.size;
-      carried.mtime = f.mtime;
-      carried.etag = f.etag;
-      if (!f.schema.empty()) carried.schema = decoder.decode(f.schema, &carried.sampled);
-      listed.push_back(std::move(carried));
+    {
+      std::unordered_set<std::string_view> listed_names;
+      listed_names.reserve(listed.size());
+      for (const auto& f : listed) listed_names.insert(f.rel);
+      for (const auto& [rel, f] : known)
+        if (!listed_names.contains(rel) && in_scope(rel)) removed.push_back(rel);
     }
-    std::sort(listed.begin(), listed.end(), [](const Listed& a, const Listed& b) { return a.rel < b.rel; });
+    stats.files_removed += static_cast<std::int64_t>(removed.size());
+    if (new_folders_only || event_mode) {
+      for (auto& [rel, f] : known) {
+        if (in_scope(rel)) continue;
+        Listed carried;
+        carried.rel = rel;
+        carried.size = f.size;
+        carried.mtime = f.mtime;
+        carried.etag = f.etag;
+        if (!f.schema.empty()) carried.schema = schemas.decode(f.schema, &carried.sampled);
+        carried.state = std::move(f.schema);
+        listed.push_back(std::move(carried));
+      }
+    }
+    if (!std::is_sorted(listed.begin(), listed.end(),
+                        [](const Listed& a, const Listed& b) { return a.rel < b.rel; }))
+      std::sort(listed.begin(), listed.end(), [](const Listed& a, const Listed& b) { return a.rel < b.rel; });
 
     // 2. Decide what to read: new or changed files, at most sample_size per folder.
     std::vector<std::size_t> to_read;
-    std::map<std::string, int> sampled_per_dir;
+    std::unordered_map<std::string, int> sampled_per_dir;
     std::vector<std::size_t> inherit;  // changed files beyond the folder's sample: take the folder's schema
     for (std::size_t i = 0; i < listed.size(); ++i) {
       Listed& f = listed[i];
-      if (!in_scope(f.rel)) continue;
+      if (!f.state.empty() || !in_scope(f.rel)) continue;  // carried
       auto it = known.find(f.rel);
       const bool same = it != known.end() && it->second.size == f.size &&
                         (target.is_s3() ? it->second.etag == f.etag : it->second.mtime == f.mtime);
       if (same) {
-        if (!it->second.schema.empty()) f.schema = decoder.decode(it->second.schema, &f.sampled);
+        if (!it->second.schema.empty()) f.schema = schemas.decode(it->second.schema, &f.sampled);
+        f.state = std::move(it->second.schema);
         ++stats.files_unchanged;
         continue;
       }
@@ -788,25 +1015,26 @@ RunResult run_crawl(const CrawlerDefinition& def, RunContext& ctx) {
     classify_files(target, classify_options, listed, to_read, ctx, stats);
     if (stopping()) break;
     if (!inherit.empty()) {
-      std::map<std::string, const FileSchema*> folder_schema;
+      std::unordered_map<std::string, std::shared_ptr<const FileSchema>> folder_schema;
       for (const auto& f : listed)
-        if (f.schema && !folder_schema.contains(parent_dir(f.rel)))
-          folder_schema[parent_dir(f.rel)] = &*f.schema;
+        if (f.schema) folder_schema.try_emplace(parent_dir(f.rel), f.schema);
       for (const std::size_t i : inherit) {
         auto it = folder_schema.find(parent_dir(listed[i].rel));
-        if (it != folder_schema.end()) listed[i].schema = *it->second;
+        if (it != folder_schema.end()) listed[i].schema = it->second;
       }
     }
     progress(false);
 
-    // 3. Group into tables and partitions.
+    // 3. Group into tables and partitions (the files share their schemas with the layout: no copies).
     std::vector<CrawledFile> crawled;
     crawled.reserve(listed.size());
-    std::unordered_map<std::string, std::size_t> by_rel;
-    for (std::size_t i = 0; i < listed.size(); ++i) {
-      by_rel.emplace(listed[i].rel, i);
-      crawled.push_back(CrawledFile{listed[i].rel, static_cast<std::uint64_t>(listed[i].size),
-                                    listed[i].schema, listed[i].sampled});
+    for (const auto& f : listed) {
+      CrawledFile c;
+      c.path = f.rel;
+      c.size = static_cast<std::uint64_t>(f.size);
+      c.sampled_bytes = f.sampled;
+      c.shared_schema = f.schema;
+      crawled.push_back(std::move(c));
     }
     LayoutOptions layout_options;
     layout_options.combine_compatible_schemas = def.combine_compatible_schemas;
@@ -823,7 +1051,8 @@ RunResult run_crawl(const CrawlerDefinition& def, RunContext& ctx) {
     }
     for (const auto& f : plan.skipped) stats.note("left out " + f.path + " (" + f.reason + ")");
 
-    // 4. Apply table by table, each with the state of its files, so a crash leaves both consistent.
+    // 4. Apply table by table, each with the state of its files, so a crash leaves both consistent. Tables
+    // without changed or removed files are not written (nor, in event runs, even compared).
     std::set<std::string> removed_set(removed.begin(), removed.end());
     auto state_of = [&](const Listed& f) {
       catalog::CrawlerFile c;
@@ -831,15 +1060,21 @@ RunResult run_crawl(const CrawlerDefinition& def, RunContext& ctx) {
       c.size = f.size;
       c.mtime = f.mtime;
       c.etag = f.etag;
-      if (f.schema) c.schema = file_schema_text(*f.schema, f.sampled);
+      if (f.schema) c.schema = schemas.encode(*f.schema, f.sampled);
       return c;
     };
-    std::set<std::string> placed_files;
+    auto save = [&](std::vector<catalog::CrawlerFile>& files, const std::vector<std::string>& gone) {
+      schemas.add_schema_rows(files);
+      store.save_crawler_files(def.name, files, gone);
+      schemas.mark_stored(files);
+    };
+    std::vector<bool> placed(listed.size(), false);
     for (const auto& table : plan.tables) {
       if (stopping()) break;
       const std::string prefix = table.location.empty() ? std::string() : table.location + "/";
       std::vector<catalog::CrawlerFile> files;
       std::vector<std::string> gone;
+      std::set<std::string> changed_dirs;
       bool changed = false;
       // The table's files are those under its location (layout plans disjoint table roots).
       auto lo = std::lower_bound(listed.begin(), listed.end(), prefix,
@@ -848,8 +1083,10 @@ RunResult run_crawl(const CrawlerDefinition& def, RunContext& ctx) {
         if (it->changed) {
           changed = true;
           files.push_back(state_of(*it));
+          std::string dir = parent_dir(it->rel);
+          if (changed_dirs.empty() || *changed_dirs.rbegin() != dir) changed_dirs.insert(std::move(dir));
         }
-        placed_files.insert(it->rel);
+        placed[static_cast<std::size_t>(it - listed.begin())] = true;
       }
       for (auto it = removed_set.lower_bound(prefix); it != removed_set.end() && it->rfind(prefix, 0) == 0;) {
         gone.push_back(state_key(ti, *it));
@@ -858,8 +1095,12 @@ RunResult run_crawl(const CrawlerDefinition& def, RunContext& ctx) {
       }
       keep_locations.insert(location_of(target, table.location));
       if (event_mode && !changed) continue;
+      // Partitions of folders without changed files stay as stored when nothing was removed or left out.
+      const bool only_changed_dirs = gone.empty() && table.skipped_files.empty();
       try {
-        applier.apply(table, target, changed, files, gone);
+        schemas.add_schema_rows(files);
+        applier.apply(table, target, changed, only_changed_dirs ? &changed_dirs : nullptr, files, gone);
+        schemas.mark_stored(files);
       } catch (const Error& e) {
         if (e.code() == ErrorCode::Unavailable) throw;
         stats.note("table " + table.name + ": " + e.what());
@@ -869,11 +1110,16 @@ RunResult run_crawl(const CrawlerDefinition& def, RunContext& ctx) {
     // State of files that belong to no table (unclassified files, files of tables that failed) and removals
     // outside every table.
     std::vector<catalog::CrawlerFile> rest;
-    for (const auto& f : listed)
-      if (f.changed && !placed_files.contains(f.rel)) rest.push_back(state_of(f));
+    for (std::size_t i = 0; i < listed.size(); ++i)
+      if (listed[i].changed && !placed[i]) rest.push_back(state_of(listed[i]));
     std::vector<std::string> rest_removed;
     for (const auto& rel : removed_set) rest_removed.push_back(state_key(ti, rel));
-    if (!stopping()) store.save_crawler_files(def.name, rest, rest_removed);
+    if (!stopping()) save(rest, rest_removed);
+  }
+  // Schema rows no file names any more.
+  if (!stopping()) {
+    const std::vector<std::string> unused = schemas.unreferenced_rows();
+    if (!unused.empty()) store.save_crawler_files(def.name, {}, unused);
   }
   if (!stopping() && !event_mode && !new_folders_only) applier.retire(keep_locations, target_locations);
   result.stopped = stopping();

@@ -1,6 +1,7 @@
 #include "cairn/crawler/layout.h"
 
 #include <algorithm>
+#include <memory>
 #include <random>
 #include <string>
 #include <tuple>
@@ -12,6 +13,7 @@
 #include "cairn/catalog/error.h"
 #include "cairn/catalog/hive_type.h"
 #include "cairn/catalog/names.h"
+#include "cairn/crawler/runner.h"
 
 namespace cairn::crawler {
 namespace {
@@ -677,6 +679,99 @@ TEST(Layout, MergeColumnsUnionsByNameInFirstAppearanceOrder) {
   EXPECT_EQ(described(merged), (std::vector<std::string>{"id:bigint", "Name:string", "email:string"}));
   EXPECT_EQ(merged[1].comment, "first");
   EXPECT_TRUE(merge_columns({}, {}).empty());
+}
+
+// Files may share one schema object (the crawler passes one per distinct schema): the plan is the same as
+// with a copy per file, including the sampled record estimates and a file of another schema left out.
+TEST(Layout, SharedSchemasPlanAsCopiesDo) {
+  const auto orders = std::make_shared<const FileSchema>(csv(kOrders));
+  const auto odd = std::make_shared<const FileSchema>(json({{"x", "int"}}));
+  std::vector<CrawledFile> copies;
+  std::vector<CrawledFile> shared;
+  for (int day = 1; day <= 3; ++day) {
+    for (int i = 0; i < 4; ++i) {
+      const std::string path = "sales/day=" + two(day) + "/f" + std::to_string(i) + ".csv";
+      copies.push_back(CrawledFile{path, 4000, *orders, 1000});
+      CrawledFile f;
+      f.path = path;
+      f.size = 4000;
+      f.sampled_bytes = 1000;
+      f.shared_schema = orders;
+      shared.push_back(std::move(f));
+    }
+  }
+  copies.push_back(CrawledFile{"sales/day=02/odd.json", 50, *odd, 50});
+  CrawledFile f;
+  f.path = "sales/day=02/odd.json";
+  f.size = 50;
+  f.shared_schema = odd;
+  shared.push_back(std::move(f));
+  shared.push_back(unknown("sales/day=03/readme"));
+  copies.push_back(unknown("sales/day=03/readme"));
+
+  const LayoutResult a = plan_layout(std::move(copies), root_named("lake"));
+  const LayoutResult b = plan_layout(std::move(shared), root_named("lake"));
+  ASSERT_EQ(a.tables.size(), 1U);
+  ASSERT_EQ(b.tables.size(), 1U);
+  EXPECT_EQ(table_names(a), table_names(b));
+  EXPECT_EQ(described(a.tables[0].columns), described(b.tables[0].columns));
+  EXPECT_EQ(a.tables[0].parameters, b.tables[0].parameters);
+  EXPECT_EQ(b.tables[0].parameters.at("recordCount"), "480");  // 12 files × 10 sampled rows × 4000 / 1000
+  EXPECT_EQ(b.tables[0].partitions.size(), 3U);
+  EXPECT_EQ(skipped_paths(a.tables[0].skipped_files), skipped_paths(b.tables[0].skipped_files));
+  EXPECT_EQ(skipped_paths(b.tables[0].skipped_files),
+            (std::vector<std::string>{"sales/day=02/odd.json", "sales/day=03/readme"}));
+  EXPECT_EQ(a.unclassified, b.unclassified);
+}
+
+// The crawler state (runner.h) keeps each distinct schema once; texts of the earlier form still decode.
+TEST(CrawlerState, SchemasAreStoredOnceAndOldTextsStillDecode) {
+  const FileSchema orders = csv(kOrders);
+  StateSchemas writer;
+  std::vector<catalog::CrawlerFile> rows(2);
+  rows[0].path = "0:a/x.csv";
+  rows[0].schema = writer.encode(orders, 100);
+  rows[1].path = "0:a/y.csv";
+  rows[1].schema = writer.encode(orders, 200);
+  ASSERT_EQ(rows[0].schema.substr(0, rows[0].schema.find(';')), "10,0,100");
+  EXPECT_EQ(rows[0].schema.substr(rows[0].schema.find(';')), rows[1].schema.substr(rows[1].schema.find(';')));
+  writer.add_schema_rows(rows);
+  ASSERT_EQ(rows.size(), 3U);  // one schema row for both files
+  EXPECT_TRUE(rows[2].path.starts_with(kSchemaRowPrefix));
+  writer.mark_stored(rows);
+  std::vector<catalog::CrawlerFile> again{rows[0]};
+  writer.add_schema_rows(again);
+  EXPECT_EQ(again.size(), 1U);  // already stored
+
+  StateSchemas reader;
+  catalog::CrawlerFile schema_row = rows[2];
+  EXPECT_TRUE(reader.add_row(schema_row));
+  catalog::CrawlerFile file_row = rows[0];
+  EXPECT_FALSE(reader.add_row(file_row));
+  std::uint64_t sampled = 0;
+  const auto x = reader.decode(rows[0].schema, &sampled);
+  EXPECT_EQ(sampled, 100U);
+  const auto y = reader.decode(rows[1].schema, &sampled);
+  EXPECT_EQ(sampled, 200U);
+  EXPECT_EQ(x.get(), y.get());  // one object for both files
+  EXPECT_EQ(described(x->columns), described(orders.columns));
+  EXPECT_EQ(x->record_count.value_or(-1), 10);
+  EXPECT_EQ(x->parameters, orders.parameters);
+  EXPECT_EQ(x->serde_parameters, orders.serde_parameters);
+
+  // The earlier form: counts and the whole JSON per file.
+  const std::string old_text = file_schema_text(orders, 77);
+  const auto old = reader.decode(old_text, &sampled);
+  EXPECT_EQ(sampled, 77U);
+  EXPECT_EQ(described(old->columns), described(orders.columns));
+  EXPECT_EQ(old->serialization_library, orders.serialization_library);
+
+  // A schema row no file names any more is collectable; one that a file names is not.
+  EXPECT_EQ(reader.unreferenced_rows(), std::vector<std::string>{rows[2].path});
+  reader.reference(rows[1].schema);
+  EXPECT_TRUE(reader.unreferenced_rows().empty());
+  EXPECT_THROW(reader.decode("1,1,5;#00000000000000000000000000000000"), Error);
+  EXPECT_THROW(reader.decode("garbage"), Error);
 }
 
 }  // namespace

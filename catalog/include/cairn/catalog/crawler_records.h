@@ -41,13 +41,15 @@ struct CrawlerRun {
   std::string stats = "{}";  ///< JSON counters (crawler/runner.h)
 };
 
-/// What a run learnt about one file, kept so the next run reads only new or changed files.
+/// What a run learnt about one file, kept so the next run reads only new or changed files. The crawler
+/// (crawler/runner.h, StateSchemas) owns the text of `schema`; the store keeps rows as they are given. Rows
+/// whose path is not "<target index>:…" are the crawler's own (one per distinct file schema).
 struct CrawlerFile {
-  std::string path;  ///< "<target index>:<path relative to the target root>"
+  std::string path;  ///< "<target index>:<path relative to the target root>", or a crawler-owned key
   std::int64_t size = 0;
   std::int64_t mtime = 0;  ///< milliseconds (local files) or 0
   std::string etag;        ///< S3 ETag, or ""
-  std::string schema;      ///< the file's schema as JSON text ("" when unclassifiable)
+  std::string schema;      ///< the file's schema as the crawler encodes it ("" when unclassifiable)
 };
 
 /// A named connection to an object store. `properties` is JSON text (endpoint, region, path style, access key

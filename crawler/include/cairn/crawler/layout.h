@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,12 @@ struct CrawledFile {
   /// file's records are estimated as record_count × size / sampled_bytes; 0 = unknown (the sample's count
   /// is taken as it is).
   std::uint64_t sampled_bytes = 0;
+  /// The schema shared with other files (the crawler's runs pass one object per distinct schema and record
+  /// count); used when `schema` is empty. Both empty: unrecognised.
+  std::shared_ptr<const FileSchema> shared_schema = nullptr;
+
+  /// The file's schema (`schema`, else `shared_schema`), or null when no classifier recognised it.
+  const FileSchema* schema_ptr() const { return schema ? &*schema : shared_schema.get(); }
 };
 
 /// Glue's grouping settings.

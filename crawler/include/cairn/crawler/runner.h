@@ -7,7 +7,9 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -77,19 +79,50 @@ struct RunResult {
 /// database does not exist, a target cannot be listed); a file that cannot be read is noted and skipped.
 RunResult run_crawl(const CrawlerDefinition& definition, RunContext& context);
 
-/// A file's schema (and the bytes its classifier read) as the crawler state keeps it, and back (throws
-/// Error(Unavailable) for corrupt state).
+/// A file's schema (and the bytes its classifier read) as the crawler state kept it before schemas were
+/// stored once per distinct schema ("<records|->,<exact 0|1>,<sampled bytes>;<schema JSON>"), and back
+/// (throws Error(Unavailable) for corrupt state). Runs still read this form; they write StateSchemas' form.
 std::string file_schema_text(const FileSchema& schema, std::uint64_t sampled_bytes = 0);
 FileSchema file_schema_from_text(const std::string& text, std::uint64_t* sampled_bytes = nullptr);
 
-/// Decodes state texts, each distinct schema once (the files of one folder usually share one).
-class SchemaDecoder {
+/// The path of the state row that holds one distinct schema: the prefix, then the schema's id (32 hex digits
+/// of a hash of its JSON); the row's `schema` is the JSON. A path without "<target index>:" is no file.
+inline constexpr std::string_view kSchemaRowPrefix = "#schema/";
+
+/// The per-file state texts of one crawler, each distinct schema encoded, stored and decoded once. A file
+/// row's text is "<records|->,<exact 0|1>,<sampled bytes>;#<id>", the id naming a schema row.
+class StateSchemas {
  public:
-  /// As file_schema_from_text.
-  FileSchema decode(const std::string& text, std::uint64_t* sampled_bytes = nullptr);
+  /// Takes a state row: a schema row (kept, true) or a file row (false, left alone).
+  bool add_row(catalog::CrawlerFile& row);
+  /// The state text of a file's schema; its id is recorded as used in this run.
+  std::string encode(const FileSchema& schema, std::uint64_t sampled_bytes);
+  /// The schema of a state text (either form); texts that differ only in the sampled bytes share one object.
+  /// Throws Error(Unavailable) for corrupt state or a schema row that is missing.
+  std::shared_ptr<const FileSchema> decode(const std::string& text, std::uint64_t* sampled_bytes = nullptr);
+  /// Appends to `rows` the schema rows that `rows`' file texts name and the store may lack (call
+  /// mark_stored(rows) once they are saved).
+  void add_schema_rows(std::vector<catalog::CrawlerFile>& rows) const;
+  /// Records that `rows` (a batch add_schema_rows completed) are saved.
+  void mark_stored(const std::vector<catalog::CrawlerFile>& rows);
+  /// Notes the id a stored file text names (a file that stays, or may stay, in the state).
+  void reference(const std::string& text);
+  /// Paths of stored schema rows no file text named (reference, encode): safe to delete.
+  std::vector<std::string> unreferenced_rows() const;
 
  private:
-  std::unordered_map<std::string, FileSchema> cache_;
+  struct Base {
+    std::string json;                          // the schema row's text
+    std::shared_ptr<const FileSchema> schema;  // decoded once, without record counts
+  };
+  const Base& base(const std::string& id);
+
+  std::unordered_map<std::string, Base> by_id_;
+  std::unordered_set<std::string> stored_;                  // ids with a saved schema row
+  std::unordered_set<std::string> referenced_;              // ids named by texts that stay
+  std::string last_reference_;                              // the id reference() saw last
+  std::unordered_map<std::string, std::string> id_by_key_;  // canonical schema key -> id
+  std::unordered_map<std::string, std::shared_ptr<const FileSchema>> by_text_;  // text sans sampled bytes
 };
 
 }  // namespace cairn::crawler
