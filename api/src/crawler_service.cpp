@@ -157,6 +157,14 @@ struct CrawlerService::Impl {
     return {std::move(record), std::move(def)};
   }
 
+  /// Glue's CrawlerRunningException: a crawler is neither changed nor deleted during a run.
+  static void require_idle(const catalog::CrawlerRecord& record, const std::string& operation) {
+    if (record.state == "READY") return;
+    throw Error(ErrorCode::FailedPrecondition, "crawler '" + record.name + "' is " + record.state + "; " +
+                                                   operation + " it when its run has ended (stop it first)",
+                "name");
+  }
+
   void check_targets(const crawler::CrawlerDefinition& def) {
     if (!store.get_database(def.database))
       throw Error(ErrorCode::NotFound, "database '" + def.database + "' does not exist; create it first",
@@ -353,8 +361,22 @@ struct CrawlerService::Impl {
         }
         if (!store.claim_crawler_schedule(record.name, *record.next_run, next)) continue;
         const bool missed = now - *record.next_run > options.scheduler_interval_ms * 2;
-        if (!begin(record.name, missed ? "startup" : "schedule", {}))
-          spdlog::info("crawler {}: scheduled run skipped, a run is in progress", record.name);
+        try {
+          if (!begin(record.name, missed ? "startup" : "schedule", {}))
+            spdlog::info("crawler {}: scheduled run skipped, a run is in progress", record.name);
+        } catch (const std::exception& e) {
+          // The run did not begin (store unreachable, shutting down): hand the due time back, so that this
+          // node or another fires it on a later tick instead of losing it.
+          spdlog::warn("crawler {}: scheduled run could not begin: {}", record.name, e.what());
+          try {
+            // (A schedule with no later time, e.g. a cron whose last year passed, cannot be handed back.)
+            if (!next || !store.claim_crawler_schedule(record.name, *next, record.next_run))
+              spdlog::warn("crawler {}: the due run is lost (its schedule has no later time or changed)",
+                           record.name);
+          } catch (const std::exception& again) {
+            spdlog::warn("crawler {}: the due run is lost: {}", record.name, again.what());
+          }
+        }
       }
       if (p.next_token.empty()) break;
       page.token = p.next_token;
@@ -420,6 +442,7 @@ CrawlerView CrawlerService::update(const Caller& caller, const std::string& name
   def.name = name;
   crawler::validate(def);
   impl_->cat.require(caller, authz::Action::ManageCrawlers, database_resource(old.database));
+  Impl::require_idle(record, "update");
   if (def.database != old.database)
     impl_->cat.require(caller, authz::Action::ManageCrawlers, database_resource(def.database));
   impl_->check_targets(def);
@@ -455,6 +478,7 @@ catalog::Page<CrawlerView> CrawlerService::list(const Caller& caller, const cata
 void CrawlerService::remove(const Caller& caller, const std::string& name) {
   auto [record, def] = impl_->visible(caller, name);
   impl_->cat.require(caller, authz::Action::ManageCrawlers, database_resource(def.database));
+  Impl::require_idle(record, "delete");
   impl_->store.delete_crawler(name);
   impl_->cat.record_mutation(caller, "DeleteCrawler", crawler_resource(name), true, "");
 }

@@ -464,6 +464,8 @@ TEST_P(CrawlerIntegration, StartWhileRunningConflictsAndStopEndsTheRunStopped) {
   // Glue's CrawlerRunningException: FailedPrecondition, 409.
   expect_error(admin_->call("POST", "/v1/crawlers/bulk/start"), 409, "FailedPrecondition", "name");
   expect_error(admin_->call("DELETE", "/v1/crawlers/bulk"), 409, "FailedPrecondition", "name");
+  expect_error(admin_->call("PUT", "/v1/crawlers/bulk", crawler_body("bulk", {local()})), 409,
+               "FailedPrecondition", "name");
   const Reply view = admin_->call("GET", "/v1/crawlers/bulk");
   EXPECT_EQ(view.js().value("state", ""), "RUNNING") << view;
   const Reply stop = admin_->call("POST", "/v1/crawlers/bulk/stop");
