@@ -40,30 +40,29 @@ double throughput(double seconds, std::size_t bytes, F pass) {
   return static_cast<double>(bytes) * static_cast<double>(passes) / elapsed / 1e6;
 }
 
-}  // namespace
+struct Figures {
+  std::size_t bytes = 0;
+  std::size_t values = 0;
+  double detector_mbps = 0;
+  double naive_mbps = 0;
+};
 
-int main(int argc, char** argv) {
-  const double seconds = argc > 1 ? std::atof(argv[1]) : 2.0;
-  // A realistic mix: every entity (positives), misleading look-alikes, 1,000 sampled values a column.
-  const std::vector<LabelledColumn> columns = generate_corpus(42, 4, 2, 2, 1000);
-  std::size_t bytes = 0, values = 0;
+// Detector and naive loop over `columns`, one after the other.
+Figures measure(const std::vector<LabelledColumn>& columns, double seconds, std::size_t& sink) {
+  Figures f;
   for (const auto& c : columns) {
-    for (const auto& v : c.values) bytes += v.size();
-    values += c.values.size();
+    for (const auto& v : c.values) f.bytes += v.size();
+    f.values += c.values.size();
   }
-
   const Detector detector = Detector::create();
-  std::size_t verdicts = 0;
-  const double set_mbps = throughput(seconds, bytes, [&] {
-    for (const auto& c : columns) verdicts += detector.classify_column(c.name, c.hive_type, c.values).size();
+  f.detector_mbps = throughput(seconds, f.bytes, [&] {
+    for (const auto& c : columns) sink += detector.classify_column(c.name, c.hive_type, c.values).size();
   });
-
   std::vector<std::unique_ptr<RE2>> patterns;
   RE2::Options options;
   options.set_log_errors(false);
   for (const auto& e : builtin_entities()) patterns.push_back(std::make_unique<RE2>(e.pattern, options));
-  std::size_t hits = 0;
-  const double naive_mbps = throughput(seconds, bytes, [&] {
+  f.naive_mbps = throughput(seconds, f.bytes, [&] {
     for (const auto& c : columns) {
       for (const auto& raw : c.values) {
         const std::string_view v = cairn::catalog::text::trim_ascii_space(raw);
@@ -71,21 +70,41 @@ int main(int argc, char** argv) {
         for (std::size_t i = 0; i < patterns.size(); ++i) {
           if (RE2::FullMatch(v, *patterns[i]) &&
               cairn::classifiers::validate(builtin_entities()[i].name, v) != ValueMatch::None) {
-            ++hits;
+            ++sink;
           }
         }
       }
     }
   });
+  return f;
+}
 
-  std::printf("columns: %zu, values: %zu, bytes: %zu (%.1f bytes/value), entities: %zu\n", columns.size(),
-              values, bytes, static_cast<double>(bytes) / static_cast<double>(values),
+void report(const char* title, const Figures& f) {
+  const double value_bytes = static_cast<double>(f.bytes) / static_cast<double>(f.values);
+  std::printf("%s: %zu values, %zu bytes (%.1f bytes/value)\n", title, f.values, f.bytes, value_bytes);
+  std::printf("  detector (RE2::Set + validators, classify_column): %8.1f MB/s  %6.2f M values/s\n",
+              f.detector_mbps, f.detector_mbps / value_bytes);
+  std::printf("  naive (one RE2 per pattern + validators):          %8.1f MB/s  %6.2f M values/s\n",
+              f.naive_mbps, f.naive_mbps / value_bytes);
+  std::printf("  ratio detector / naive: %.1fx\n", f.detector_mbps / f.naive_mbps);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const double seconds = argc > 1 ? std::atof(argv[1]) : 2.0;
+  // A realistic mix: every entity (positives), misleading look-alikes, 1,000 sampled values a column. A
+  // column with no personal data is read only until no entity can reach its threshold; a column that holds
+  // one is read to the end, so the positives alone are the detector's slowest case.
+  const std::vector<LabelledColumn> mixed = generate_corpus(42, 4, 2, 2, 1000);
+  std::vector<LabelledColumn> positives;
+  for (const auto& c : mixed) {
+    if (!c.label.empty()) positives.push_back(c);
+  }
+  std::size_t sink = 0;
+  std::printf("targets: >= 100 MB/s per core, >= 5x the naive loop; %zu built-in entities, one thread\n",
               builtin_entities().size());
-  std::printf("detector (RE2::Set + validators, classify_column): %8.1f MB/s  %6.2f M values/s\n", set_mbps,
-              set_mbps * 1e6 / (static_cast<double>(bytes) / static_cast<double>(values)) / 1e6);
-  std::printf("naive (one RE2 per pattern + validators):          %8.1f MB/s  %6.2f M values/s\n", naive_mbps,
-              naive_mbps * 1e6 / (static_cast<double>(bytes) / static_cast<double>(values)) / 1e6);
-  std::printf("ratio detector / naive: %.1fx (targets: >= 100 MB/s per core, >= 5x)\n",
-              set_mbps / naive_mbps);
-  return verdicts + hits == 0 ? 1 : 0;
+  report("mixed columns (positives and look-alikes)", measure(mixed, seconds, sink));
+  report("positive columns only (every value read)", measure(positives, seconds, sink));
+  return sink == 0 ? 1 : 0;
 }

@@ -706,10 +706,9 @@ struct TableBuild {
   std::vector<SkippedFile> skipped;
 };
 
+// The basis the table-name suffixes were first computed with (not FNV's own): kept so names stay the same.
 std::uint64_t fnv1a(std::string_view s) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (const unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
-  return h;
+  return catalog::text::fnv1a_64(s, 1469598103934665603ULL);
 }
 
 std::string fit_name(const std::string& base, const std::string& suffix) {

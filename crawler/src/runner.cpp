@@ -24,6 +24,7 @@
 
 #include "cairn/catalog/error.h"
 #include "cairn/catalog/model_json.h"
+#include "cairn/catalog/text_util.h"
 #include "cairn/crawler/classify.h"
 #include "cairn/crawler/glob.h"
 #include "cairn/crawler/layout.h"
@@ -709,11 +710,9 @@ std::string schema_key(const FileSchema& s) {
 
 /// 32 hex digits: two 64-bit FNV-1a hashes (different offsets) of `s`.
 std::string content_id(std::string_view s) {
-  std::uint64_t a = 1469598103934665603ULL, b = 0x84222325cbf29ce4ULL;
-  for (const unsigned char ch : s) {
-    a = (a ^ ch) * 1099511628211ULL;
-    b = (b ^ ch) * 1099511628211ULL;
-  }
+  // The bases ids were first computed with: kept so that stored ids stay valid.
+  const std::uint64_t a = catalog::text::fnv1a_64(s, 1469598103934665603ULL);
+  const std::uint64_t b = catalog::text::fnv1a_64(s, 0x84222325cbf29ce4ULL);
   char buf[33];
   std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(a),
                 static_cast<unsigned long long>(b));

@@ -109,6 +109,21 @@ TEST(Detector, BelowThresholdGivesNoVerdict) {
   EXPECT_TRUE(detector().classify_column("iban", "string", column).empty());
 }
 
+TEST(Detector, AColumnIsReadToTheEndWhileAnEntityCanStillReachItsThreshold) {
+  // 8 order numbers first, then 40 IBANs: 40/48 = 0.83 >= 0.8, so the early stop must not end the scan after
+  // the first values that fail.
+  std::vector<std::string> column;
+  for (std::size_t i = 0; i < 8; ++i) column.push_back("ORD-" + std::to_string(1000 + i));
+  for (const auto& iban : ibans()) column.push_back(iban);
+  const auto verdicts = detector().classify_column("col_3", "string", column);
+  ASSERT_EQ(entities_of(verdicts), std::vector<std::string>{"IBAN"});
+  EXPECT_EQ(verdicts[0].matched, 40u);
+  EXPECT_EQ(verdicts[0].sample_size, 48u);
+  // Three more failures at the front and no entity can reach 0.8 (40/51): no verdict, as with a full scan.
+  column.insert(column.begin(), {"ORD-1", "ORD-2", "ORD-3"});
+  EXPECT_TRUE(detector().classify_column("col_3", "string", column).empty());
+}
+
 TEST(Detector, NullsAreNotCounted) {
   auto column = ibans();
   for (int i = 0; i < 30; ++i) column.emplace_back(i % 2 == 0 ? "" : "   ");

@@ -4,10 +4,22 @@
 // masks, crawler classifiers). They work on bytes: non-ASCII bytes (UTF-8 sequences) pass through unchanged,
 // and none consults the C locale (std::tolower/std::isspace would, per byte).
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace cairn::catalog::text {
+
+/// FNV-1a's 64-bit offset basis.
+inline constexpr std::uint64_t kFnv1aBasis = 14695981039346656037ULL;
+
+/// The 64-bit FNV-1a hash of `s` starting from `basis`: stable across builds and machines, for ids and
+/// fingerprints that are stored (never for security). Different bases give independent-enough hashes.
+inline std::uint64_t fnv1a_64(std::string_view s, std::uint64_t basis = kFnv1aBasis) {
+  std::uint64_t h = basis;
+  for (const unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
+  return h;
+}
 
 /// `c` lower-cased when it is an ASCII upper-case letter, otherwise `c` unchanged.
 inline char ascii_lower(char c) {
