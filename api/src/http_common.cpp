@@ -11,38 +11,6 @@
 
 namespace cairn::api {
 
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> decode(std::string_view text, bool plus_is_space) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '%') {
-      if (i + 2 >= text.size()) return std::nullopt;
-      int hi = hex_value(text[i + 1]);
-      int lo = hex_value(text[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out.push_back(static_cast<char>((hi << 4) | lo));
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 std::string_view HttpRequest::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
     if (catalog::text::iequals_ascii(key, name)) return value;
@@ -51,7 +19,7 @@ std::string_view HttpRequest::header(std::string_view name) const {
 }
 
 std::optional<std::string> percent_decode(std::string_view text) {
-  return decode(text, false);
+  return catalog::text::uri_decode(text, false);
 }
 
 std::vector<std::string> split_path(std::string_view raw_path) {
@@ -83,9 +51,9 @@ QueryParams parse_query(std::string_view raw_query) {
         raw_query.substr(start, amp == std::string_view::npos ? std::string_view::npos : amp - start);
     if (!piece.empty()) {
       std::size_t eq = piece.find('=');
-      auto name = decode(piece.substr(0, eq), true);
+      auto name = catalog::text::uri_decode(piece.substr(0, eq), true);
       auto value = eq == std::string_view::npos ? std::optional<std::string>(std::string())
-                                                : decode(piece.substr(eq + 1), true);
+                                                : catalog::text::uri_decode(piece.substr(eq + 1), true);
       if (!name || !value) {
         throw Error(ErrorCode::InvalidArgument, "malformed percent-encoding in query string", "query");
       }

@@ -42,31 +42,9 @@ std::string trim_all(std::string_view value) {
   return out;
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 /// Decodes a query component as form data: %XX escapes and '+' for space; a malformed escape stays literal.
 std::string query_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (c == '%' && i + 2 < s.size()) {
-      const int hi = hex_digit(s[i + 1]);
-      const int lo = hex_digit(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>((hi << 4) | lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(c == '+' ? ' ' : c);
-  }
-  return out;
+  return *catalog::text::uri_decode(s, true, true);
 }
 
 /// RFC 3986 section 5.2.4 dot-segment removal plus the collapse of empty segments that AWS services apply

@@ -5,6 +5,7 @@
 // and none consults the C locale (std::tolower/std::isspace would, per byte).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -75,6 +76,38 @@ inline std::string uri_encode(std::string_view s, bool keep_slash) {
       out.push_back(kHex[c >> 4]);
       out.push_back(kHex[c & 0x0f]);
     }
+  }
+  return out;
+}
+
+/// The value of the hexadecimal digit `c` (either case), or -1.
+inline int hex_digit_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/// Decodes %XX escapes, and '+' as a space when `plus_is_space` (form data, S3's EncodingType url). A
+/// malformed escape ('%' not followed by two hex digits) makes the result nullopt, or stays literal when
+/// `keep_malformed` (what SigV4 canonicalisation does with a query it re-encodes).
+inline std::optional<std::string> uri_decode(std::string_view s, bool plus_is_space,
+                                             bool keep_malformed = false) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '%') {
+      const int hi = i + 2 < s.size() ? hex_digit_value(s[i + 1]) : -1;
+      const int lo = i + 2 < s.size() ? hex_digit_value(s[i + 2]) : -1;
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>((hi << 4) | lo));
+        i += 2;
+        continue;
+      }
+      if (!keep_malformed) return std::nullopt;
+    }
+    out.push_back(c == '+' && plus_is_space ? ' ' : c);
   }
   return out;
 }
