@@ -297,6 +297,21 @@ void classify_files(const CrawlTarget& target, const ClassifyOptions& options, s
 }
 
 /// The catalog table a planned table becomes.
+/// The storage descriptor of a planned table or partition: its columns, location, format and parameters.
+template <class Planned>
+catalog::StorageDescriptor storage_of(const Planned& planned, const CrawlTarget& target) {
+  catalog::StorageDescriptor sd;
+  sd.columns = planned.columns;
+  sd.location = location_of(target, planned.location);
+  sd.input_format = planned.format.input_format;
+  sd.output_format = planned.format.output_format;
+  sd.compressed = planned.format.compression != "none";
+  sd.serde_info.serialization_library = planned.format.serialization_library;
+  sd.serde_info.parameters = planned.format.serde_parameters;
+  sd.parameters = planned.parameters;
+  return sd;
+}
+
 catalog::Table table_of(const PlannedTable& planned, const CrawlTarget& target, const std::string& crawler) {
   catalog::Table t;
   t.name = planned.name;
@@ -306,15 +321,7 @@ catalog::Table table_of(const PlannedTable& planned, const CrawlTarget& target, 
   t.parameters[kCrawlerParameter] = crawler;
   t.parameters.erase(kDeprecatedParameter);
   t.partition_keys = planned.partition_keys;
-  auto& sd = t.storage_descriptor;
-  sd.columns = planned.columns;
-  sd.location = location_of(target, planned.location);
-  sd.input_format = planned.format.input_format;
-  sd.output_format = planned.format.output_format;
-  sd.compressed = planned.format.compression != "none";
-  sd.serde_info.serialization_library = planned.format.serialization_library;
-  sd.serde_info.parameters = planned.format.serde_parameters;
-  sd.parameters = planned.parameters;
+  t.storage_descriptor = storage_of(planned, target);
   return t;
 }
 
@@ -322,15 +329,7 @@ catalog::Partition partition_of(const PlannedPartition& planned, const CrawlTarg
   catalog::Partition p;
   p.values = planned.values;
   p.parameters = planned.parameters;
-  auto& sd = p.storage_descriptor;
-  sd.columns = planned.columns;
-  sd.location = location_of(target, planned.location);
-  sd.input_format = planned.format.input_format;
-  sd.output_format = planned.format.output_format;
-  sd.compressed = planned.format.compression != "none";
-  sd.serde_info.serialization_library = planned.format.serialization_library;
-  sd.serde_info.parameters = planned.format.serde_parameters;
-  sd.parameters = planned.parameters;
+  p.storage_descriptor = storage_of(planned, target);
   return p;
 }
 

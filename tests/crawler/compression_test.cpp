@@ -9,55 +9,15 @@
 #include <string>
 
 #include "cairn/catalog/error.h"
+#include "crawler/compress_util.h"
 
 namespace cairn::crawler {
 namespace {
 
-std::string gzip(std::string_view data, int level = 6) {
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&zs, data.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
-
-std::string zstd(std::string_view data) {
-  std::string out(ZSTD_compressBound(data.size()), '\0');
-  std::size_t n = ZSTD_compress(out.data(), out.size(), data.data(), data.size(), 3);
-  EXPECT_FALSE(ZSTD_isError(n));
-  out.resize(n);
-  return out;
-}
-
-std::string bzip2(std::string_view data) {
-  std::string out(data.size() + data.size() / 100 + 600, '\0');
-  unsigned int n = static_cast<unsigned int>(out.size());
-  EXPECT_EQ(BZ2_bzBuffToBuffCompress(out.data(), &n, const_cast<char*>(data.data()),
-                                     static_cast<unsigned int>(data.size()), 9, 0, 0),
-            BZ_OK);
-  out.resize(n);
-  return out;
-}
-
-std::string compress(Codec codec, std::string_view data) {
-  switch (codec) {
-    case Codec::Gzip:
-      return gzip(data);
-    case Codec::Zstd:
-      return zstd(data);
-    case Codec::Bzip2:
-      return bzip2(data);
-    case Codec::None:
-      break;
-  }
-  return std::string(data);
-}
+using test::bzip2_bytes;
+using test::compress_bytes;
+using test::gzip_bytes;
+using test::zstd_bytes;
 
 // Lines of CSV-like text, `n` bytes or a little more.
 std::string text_of_size(std::size_t n) {
@@ -85,7 +45,7 @@ const Codec kCodecs[] = {Codec::Gzip, Codec::Zstd, Codec::Bzip2};
 TEST(Compression, CorruptDataIsAClearError) {
   std::string text = text_of_size(200000);
   for (Codec codec : kCodecs) {
-    std::string packed = compress(codec, text);
+    std::string packed = compress_bytes(codec, text);
     // Damage the middle of the compressed body: a bad block, bad code or checksum mismatch.
     for (std::size_t i = packed.size() / 2; i < packed.size() / 2 + 16; ++i)
       packed[i] = static_cast<char>(~packed[i]);
@@ -112,7 +72,7 @@ TEST(Compression, DecompressionBombStopsAtTheBound) {
   // 1 GiB of zeros: one 16 MiB member/frame/stream repeated 64 times (concatenation is valid for all three).
   const std::string zeros(16u << 20, '\0');
   for (Codec codec : kCodecs) {
-    std::string member = compress(codec, zeros);
+    std::string member = compress_bytes(codec, zeros);
     std::string bomb;
     for (int i = 0; i < 64; ++i) bomb += member;
     ASSERT_LT(bomb.size(), 4u << 20) << codec_name(codec);
@@ -138,7 +98,7 @@ TEST(Compression, EmptyInputIsTruncatedNotAnError) {
 TEST(Compression, RoundTripsWholeFiles) {
   std::string text = text_of_size(300000);
   for (Codec codec : kCodecs) {
-    DecompressedSample s = decompress_sample(compress(codec, text), codec, 1 << 20);
+    DecompressedSample s = decompress_sample(compress_bytes(codec, text), codec, 1 << 20);
     EXPECT_EQ(s.data, text) << codec_name(codec);
     EXPECT_TRUE(s.complete);
     EXPECT_FALSE(s.input_truncated);
@@ -148,17 +108,17 @@ TEST(Compression, RoundTripsWholeFiles) {
 TEST(Compression, StopsAtMaxOutputWithAPrefix) {
   std::string text = text_of_size(300000);
   for (Codec codec : kCodecs) {
-    DecompressedSample s = decompress_sample(compress(codec, text), codec, 10000);
+    DecompressedSample s = decompress_sample(compress_bytes(codec, text), codec, 10000);
     EXPECT_EQ(s.data, text.substr(0, 10000)) << codec_name(codec);
     EXPECT_FALSE(s.complete);
-    EXPECT_EQ(decompress_prefix(compress(codec, text), codec, 10000), s.data);
+    EXPECT_EQ(decompress_prefix(compress_bytes(codec, text), codec, 10000), s.data);
   }
 }
 
 TEST(Compression, ContentOfExactlyTheBoundIsComplete) {
   std::string text = text_of_size(5000).substr(0, 5000);
   for (Codec codec : kCodecs) {
-    DecompressedSample s = decompress_sample(compress(codec, text), codec, 5000);
+    DecompressedSample s = decompress_sample(compress_bytes(codec, text), codec, 5000);
     EXPECT_EQ(s.data, text) << codec_name(codec);
     EXPECT_TRUE(s.complete) << codec_name(codec);
   }
@@ -168,7 +128,7 @@ TEST(Compression, TruncatedInputYieldsThePrefixDecoded) {
   // Only the first part of a big compressed file was read: decode what is there, without an error.
   std::string text = text_of_size(2000000);
   for (Codec codec : kCodecs) {
-    std::string packed = compress(codec, text);
+    std::string packed = compress_bytes(codec, text);
     std::string head = packed.substr(0, packed.size() / 2);
     DecompressedSample s = decompress_sample(head, codec, SIZE_MAX);
     EXPECT_TRUE(s.input_truncated) << codec_name(codec);
@@ -181,7 +141,7 @@ TEST(Compression, TruncatedInputYieldsThePrefixDecoded) {
 
 TEST(Compression, ConcatenatedMembersAreDecodedInTurn) {
   for (Codec codec : kCodecs) {
-    std::string packed = compress(codec, "id,name\n1,alice\n") + compress(codec, "2,bob\n");
+    std::string packed = compress_bytes(codec, "id,name\n1,alice\n") + compress_bytes(codec, "2,bob\n");
     DecompressedSample s = decompress_sample(packed, codec, 1024);
     EXPECT_EQ(s.data, "id,name\n1,alice\n2,bob\n") << codec_name(codec);
     EXPECT_TRUE(s.complete) << codec_name(codec);
@@ -189,13 +149,13 @@ TEST(Compression, ConcatenatedMembersAreDecodedInTurn) {
 }
 
 TEST(Compression, GzipIgnoresTrailingGarbageLikeGzip) {
-  DecompressedSample s = decompress_sample(gzip("a,b\n") + std::string(8, '\0'), Codec::Gzip, 1024);
+  DecompressedSample s = decompress_sample(gzip_bytes("a,b\n") + std::string(8, '\0'), Codec::Gzip, 1024);
   EXPECT_EQ(s.data, "a,b\n");
   EXPECT_TRUE(s.complete);
 }
 
 TEST(Compression, GzipCutInsideTheSecondMemberHeaderIsTruncated) {
-  DecompressedSample s = decompress_sample(gzip("a,b\n") + "\x1f", Codec::Gzip, 1024);
+  DecompressedSample s = decompress_sample(gzip_bytes("a,b\n") + "\x1f", Codec::Gzip, 1024);
   EXPECT_EQ(s.data, "a,b\n");
   EXPECT_TRUE(s.input_truncated);
 }
@@ -208,15 +168,15 @@ TEST(Compression, NoneCopiesAPrefix) {
 }
 
 TEST(Compression, DetectsCodecsByMagic) {
-  EXPECT_EQ(codec_from_magic(gzip("x")), Codec::Gzip);
-  EXPECT_EQ(codec_from_magic(zstd("x")), Codec::Zstd);
-  EXPECT_EQ(codec_from_magic(bzip2("x")), Codec::Bzip2);
+  EXPECT_EQ(codec_from_magic(gzip_bytes("x")), Codec::Gzip);
+  EXPECT_EQ(codec_from_magic(zstd_bytes("x")), Codec::Zstd);
+  EXPECT_EQ(codec_from_magic(bzip2_bytes("x")), Codec::Bzip2);
   EXPECT_EQ(codec_from_magic("BZh0"), std::nullopt);
   EXPECT_EQ(codec_from_magic("a,b,c\n"), std::nullopt);
   EXPECT_EQ(codec_from_magic(""), std::nullopt);
   // Magic decides whatever the name says.
-  EXPECT_EQ(detect_codec(zstd("x"), "data.csv.gz"), Codec::Zstd);
-  EXPECT_EQ(detect_codec(gzip("x"), "data.csv"), Codec::Gzip);
+  EXPECT_EQ(detect_codec(zstd_bytes("x"), "data.csv.gz"), Codec::Zstd);
+  EXPECT_EQ(detect_codec(gzip_bytes("x"), "data.csv"), Codec::Gzip);
   EXPECT_EQ(detect_codec("a,b,c\n1,2,3\n", "mislabelled.csv.gz"), Codec::None);
 }
 
