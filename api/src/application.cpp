@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "cairn/api/classification_service.h"
 #include "cairn/api/crawler_service.h"
 #include "cairn/api/errors.h"
 #include "cairn/api/http.h"
@@ -20,6 +21,7 @@
 #include "cairn/authz/secret_box.h"
 #include "cairn/catalog/names.h"
 #include "cairn/catalog/store.h"
+#include "glue_api.h"
 #include "lakeformation_api.h"
 
 namespace cairn::api {
@@ -76,6 +78,7 @@ struct Application::Impl {
   std::unique_ptr<authz::AuditLog> audit;
   std::unique_ptr<CatalogService> service;
   std::unique_ptr<CrawlerService> crawlers;
+  std::unique_ptr<ClassificationService> classification;
   std::unique_ptr<NativeApi> native;
   Metrics metrics;
   std::unique_ptr<HttpServer> server;
@@ -109,6 +112,7 @@ struct Application::Impl {
     if (req.path == "/readyz") return readyz();
     if (req.method == "POST" && is_lakeformation_operation(req.path))
       return handle_lakeformation(*service, *authenticator, req);
+    if (is_glue_request(req)) return handle_glue(*service, *crawlers, *classification, *authenticator, req);
     const authz::SignableRequest signable{req.method, req.path, req.query, req.headers, req.body};
     authz::Caller caller = authenticator->authenticate(signable, unix_now());
     caller.request_id = req.request_id;
@@ -167,8 +171,18 @@ Application::Application(Config config) : impl_(std::make_unique<Impl>()) {
   crawler_options.lease_ms = s.config.crawler_lease_ms;
   crawler_options.scheduler_interval_ms = s.config.crawler_scheduler_interval_ms;
   s.crawlers = std::make_unique<CrawlerService>(*s.service, crawler_options);
+  s.classification = std::make_unique<ClassificationService>(
+      *s.service,
+      [crawlers = s.crawlers.get()](const catalog::Table& t) { return crawlers->s3_client_for(t); });
+  // Tables a crawl writes are classified at once, so that tag policies act on their PII columns.
+  s.crawlers->set_table_written([classification = s.classification.get()](const std::string& crawler,
+                                                                          const std::string& db,
+                                                                          const std::string& table) {
+    classification->classify_crawled(crawler, db, table);
+  });
   s.native = std::make_unique<NativeApi>(*s.service);
   s.native->set_crawlers(s.crawlers.get());
+  s.native->set_classification(s.classification.get());
 
   ServerOptions options = s.config.server;
   options.host = s.address.host;

@@ -136,6 +136,7 @@ struct CrawlerService::Impl {
   std::map<std::string, Active> active;  // by crawler name; guarded by mutex
   bool stopping = false;                 // guarded by mutex
   std::thread scheduler;
+  TableWritten table_written;  // set before start()
 
   Impl(CatalogService& c, CrawlerServiceOptions o) : cat(c), store(c.store()), options(std::move(o)) {
     if (options.node_id.empty()) options.node_id = default_node_id();
@@ -293,6 +294,10 @@ struct CrawlerService::Impl {
         cat.audit().record(std::move(entry));
       };
       ctx.only_folders = only_folders;
+      if (table_written)
+        ctx.table_written = [&](const std::string& database, const std::string& table) {
+          table_written(name, database, table);
+        };
       spdlog::info("crawler {}: run {} started ({})", name, run.id, run.trigger);
       auto result = crawler::run_crawl(def, ctx);
       final_stats = result.stats;
@@ -414,6 +419,30 @@ void CrawlerService::wait_idle() {
                        [](const auto& kv) { return kv.second.done; });
   });
   impl_->reap(lock);
+}
+
+void CrawlerService::set_table_written(TableWritten fn) {
+  impl_->table_written = std::move(fn);
+}
+
+std::shared_ptr<crawler::S3Client> CrawlerService::s3_client_for(const catalog::Table& table) {
+  const std::string& location = table.storage_descriptor.location;
+  const auto by = table.parameters.find("UPDATED_BY_CRAWLER");
+  if (by != table.parameters.end()) {
+    if (auto record = impl_->store.get_crawler(by->second)) {
+      const auto def = parse_definition(*record);
+      for (const auto& t : def.targets) {
+        if (!t.is_s3()) continue;
+        std::string root = t.path;
+        if (root.back() != '/') root += '/';
+        if (location == t.path || location.rfind(root, 0) == 0) return impl_->s3_client(t.connection);
+      }
+    }
+  }
+  throw Error(ErrorCode::FailedPrecondition,
+              "no connection is known for " + location +
+                  ": only tables written by a crawler with an S3 target holding the location can be sampled",
+              "location");
 }
 
 CrawlerView CrawlerService::create(const Caller& caller, crawler::CrawlerDefinition def) {

@@ -4,12 +4,9 @@
 
 #include "lakeformation_api.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <map>
@@ -20,9 +17,8 @@
 #include <utility>
 #include <vector>
 
-#include "cairn/api/json_body.h"
+#include "aws_json.h"
 #include "cairn/api/policy_json.h"
-#include "cairn/authz/sigv4.h"
 #include "cairn/catalog/error.h"
 #include "cairn/catalog/names.h"
 #include "cairn/catalog/policy.h"
@@ -31,6 +27,28 @@ namespace cairn::api {
 
 namespace {
 
+using aws::aws_error;
+using aws::AwsError;
+using aws::epoch_seconds;
+using aws::FieldMap;
+using aws::item;
+using aws::join;
+using aws::max_results;
+using aws::member;
+using aws::opt;
+using aws::opt_bool;
+using aws::opt_marker;
+using aws::opt_str;
+using aws::opt_str_list;
+using aws::required;
+using aws::required_str;
+using aws::serve;
+using aws::Slice;
+using aws::slice;
+using aws::str;
+using aws::str_list;
+using aws::structure;
+using aws::translate_field;
 using catalog::Grant;
 using catalog::Permission;
 using catalog::PermissionSet;
@@ -118,127 +136,7 @@ std::string lower(std::string s) {
   return s;
 }
 
-std::string join(const std::vector<std::string>& items, const char* sep = ", ") {
-  std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
-
-std::string dump(const json& j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-double epoch_seconds(catalog::Timestamp millis) {
-  return static_cast<double>(millis) / 1000.0;
-}
-
 // --- request shapes ---------------------------------------------------------------------------------
-
-std::string member(const std::string& path, std::string_view key) {
-  return path.empty() ? std::string(key) : path + "." + std::string(key);
-}
-
-std::string item(const std::string& path, std::size_t i) {
-  return path + "[" + std::to_string(i) + "]";
-}
-
-/// `v` must be a JSON object whose keys are all in `known` (names a member that is not).
-void structure(const json& v, const std::string& path, std::initializer_list<std::string_view> known) {
-  if (!v.is_object()) throw_invalid(path.empty() ? "body" : path, "must be a structure (a JSON object)");
-  for (auto it = v.begin(); it != v.end(); ++it) {
-    if (std::find(known.begin(), known.end(), std::string_view(it.key())) != known.end()) continue;
-    std::string list;
-    for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-    throw_invalid(member(path, it.key()),
-                  "is not a member of this structure" +
-                      (list.empty() ? std::string(" (it has none)") : " (members: " + list + ")"));
-  }
-}
-
-/// obj[key] when present and not null, else nullptr.
-const json* opt(const json& obj, const std::string& key) {
-  const auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return nullptr;
-  return &*it;
-}
-
-const json& required(const json& obj, const std::string& key, const std::string& path) {
-  const json* v = opt(obj, key);
-  if (v == nullptr) throw_invalid(member(path, key), "is required");
-  return *v;
-}
-
-std::string str(const json& v, const std::string& field) {
-  if (!v.is_string()) throw_invalid(field, "must be a string");
-  return v.get<std::string>();
-}
-
-std::string required_str(const json& obj, const std::string& key, const std::string& path) {
-  return str(required(obj, key, path), member(path, key));
-}
-
-std::optional<std::string> opt_str(const json& obj, const std::string& key, const std::string& path) {
-  const json* v = opt(obj, key);
-  if (v == nullptr) return std::nullopt;
-  return str(*v, member(path, key));
-}
-
-std::vector<std::string> str_list(const json& v, const std::string& field) {
-  if (!v.is_array()) throw_invalid(field, "must be a list of strings");
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < v.size(); ++i) out.push_back(str(v[i], item(field, i)));
-  return out;
-}
-
-std::vector<std::string> opt_str_list(const json& obj, const std::string& key, const std::string& path) {
-  const json* v = opt(obj, key);
-  return v == nullptr ? std::vector<std::string>{} : str_list(*v, member(path, key));
-}
-
-std::optional<bool> opt_bool(const json& obj, const std::string& key, const std::string& path) {
-  const json* v = opt(obj, key);
-  if (v == nullptr) return std::nullopt;
-  if (!v->is_boolean()) throw_invalid(member(path, key), "must be true or false");
-  return v->get<bool>();
-}
-
-/// An empty structure (TableWildcard, AllRowsWildcard) when present.
-bool opt_marker(const json& obj, const std::string& key, const std::string& path) {
-  const json* v = opt(obj, key);
-  if (v == nullptr) return false;
-  structure(*v, member(path, key), {});
-  return true;
-}
-
-int max_results(const json& b) {
-  const json* v = opt(b, "MaxResults");
-  if (v == nullptr) return kDefaultPageSize;
-  if (!v->is_number_integer() || v->get<std::int64_t>() < 1 || v->get<std::int64_t>() > 1000) {
-    throw_invalid("MaxResults", "must be an integer from 1 to 1000");
-  }
-  return static_cast<int>(v->get<std::int64_t>());
-}
-
-/// One page of a list that is paged here (offset tokens).
-struct Slice {
-  std::size_t begin = 0;
-  std::size_t end = 0;
-  std::string next_token;
-};
-
-Slice slice(const json& b, std::size_t total) {
-  Slice s;
-  const std::string token = opt_str(b, "NextToken", "").value_or("");
-  if (!token.empty()) {
-    const bool ok = token.size() <= 9 + 7 && token.rfind("offset-", 0) == 0 && token.size() > 7 &&
-                    token.find_first_not_of("0123456789", 7) == std::string::npos;
-    if (!ok) throw_invalid("NextToken", "is not a token returned by this operation");
-    s.begin = std::min<std::size_t>(std::stoull(token.substr(7)), total);
-  }
-  s.end = std::min(total, s.begin + static_cast<std::size_t>(max_results(b)));
-  if (s.end < total) s.next_token = "offset-" + std::to_string(s.end);
-  return s;
-}
 
 /// LF's ResourceArn of a data location (arn:aws:s3:::bucket/prefix) as Cairn's normalised URI; s3:// and
 /// file:// URIs are accepted as well.
@@ -299,22 +197,9 @@ const char* lf_member(ResourceKind kind) {
 
 // --- errors -------------------------------------------------------------------------------------------
 
-/// Native field path prefix -> Lake Formation member path, for errors raised by the service and the store.
-using FieldMap = std::vector<std::pair<std::string, std::string>>;
-
-struct LfError {
-  int status = 400;
-  std::string type;
-  std::string message;
-};
-
 /// Translates a native field path ("resource.columns[2]", ".principal") to LF's members.
-std::string translate_field(const FieldMap& fields, std::string field) {
-  if (!field.empty() && field.front() == '.') field.erase(0, 1);
-  for (const auto& [from, to] : fields) {
-    if (field.compare(0, from.size(), from) != 0) continue;
-    if (field.size() != from.size() && field[from.size()] != '.' && field[from.size()] != '[') continue;
-    std::string rest = field.substr(from.size());
+std::string translate_lf_field(const FieldMap& fields, const std::string& field) {
+  return translate_field(fields, field, [](std::string rest) {
     // Members of a tag expression condition.
     static const std::array<std::pair<std::string_view, std::string_view>, 2> kTagMembers = {
         {{".key", ".TagKey"}, {".values", ".TagValues"}}};
@@ -322,77 +207,12 @@ std::string translate_field(const FieldMap& fields, std::string field) {
       const auto at = rest.find(native);
       if (at != std::string::npos) rest.replace(at, native.size(), lf);
     }
-    return to + rest;
-  }
-  // Paging parameters, named the same way by every list operation.
-  if (field == "next_token") return "NextToken";
-  if (field == "max_results") return "MaxResults";
-  return field;
+    return rest;
+  });
 }
 
-LfError lf_error(const Error& e, const FieldMap& fields) {
-  LfError out;
-  out.message = e.what();
-  switch (e.code()) {
-    case ErrorCode::InvalidArgument:
-    case ErrorCode::FailedPrecondition:
-      out.type = "InvalidInputException";
-      if (!e.field().empty()) out.message = translate_field(fields, e.field()) + ": " + out.message;
-      break;
-    case ErrorCode::Unauthenticated: {
-      out.status = 403;
-      const std::string m = e.what();
-      if (m.rfind("invalid access key id", 0) == 0) {
-        out.type = "UnrecognizedClientException";
-      } else if (m.rfind("missing Authorization", 0) == 0) {
-        out.type = "MissingAuthenticationTokenException";
-      } else if (m.rfind("malformed", 0) == 0 || m.rfind("more than one", 0) == 0) {
-        out.type = "IncompleteSignatureException";
-      } else {
-        out.type = "InvalidSignatureException";
-      }
-      break;
-    }
-    case ErrorCode::AccessDenied:
-      out.status = 403;
-      out.type = "AccessDeniedException";
-      break;
-    case ErrorCode::NotFound:
-      out.type = "EntityNotFoundException";
-      break;
-    case ErrorCode::AlreadyExists:
-      out.type = "AlreadyExistsException";
-      break;
-    case ErrorCode::VersionConflict:
-      out.type = "ConcurrentModificationException";
-      break;
-    case ErrorCode::PayloadTooLarge:
-      out.status = 413;
-      out.type = "InvalidInputException";
-      break;
-    case ErrorCode::TooManyRequests:
-      out.status = 429;
-      out.type = "ThrottledException";
-      break;
-    case ErrorCode::Unavailable:
-      out.status = 503;
-      out.type = "InternalServiceException";
-      break;
-    case ErrorCode::Internal:
-      out.status = 500;
-      out.type = "InternalServiceException";
-      break;
-  }
-  return out;
-}
-
-HttpResponse lf_error_response(const LfError& e, const std::string& request_id) {
-  HttpResponse resp;
-  resp.status = e.status;
-  resp.headers.emplace_back("x-amzn-ErrorType", e.type);
-  resp.headers.emplace_back("x-amzn-RequestId", request_id);
-  resp.body = dump(json{{"__type", e.type}, {"Message", e.message}});
-  return resp;
+AwsError lf_error(const Error& e, const FieldMap& fields) {
+  return aws_error(e, e.field().empty() ? std::string() : translate_lf_field(fields, e.field()));
 }
 
 /// Fields of the grant request shapes, for the Resource member that `kind` uses.
@@ -492,19 +312,7 @@ class LakeFormation {
 
   /// A CatalogId member: absent, or this server's catalog id.
   void check_catalog_id(const json& obj, const std::string& key, const std::string& path) const {
-    const json* v = opt(obj, key);
-    if (v == nullptr) return;
-    const std::string field = member(path, key);
-    const std::string id = str(*v, field);
-    if (id.size() != 12 || id.find_first_not_of("0123456789") != std::string::npos) {
-      throw_invalid(field, "a catalog id is 12 digits, got " + catalog::quote_for_message(id));
-    }
-    if (id != catalog_id_) {
-      throw Error(
-          ErrorCode::NotFound,
-          "catalog " + id + " not found: this server serves catalog " + catalog_id_ + " (" + field + ")",
-          field);
-    }
+    aws::check_catalog_id(obj, key, path, catalog_id_);
   }
 
   std::string principal_in(const json& v, const std::string& path) const {
@@ -775,7 +583,7 @@ class LakeFormation {
         }
       } catch (const Error& e) {
         if (e.code() == ErrorCode::Internal || e.code() == ErrorCode::Unavailable) throw;
-        const LfError err = lf_error(e, fields_);
+        const AwsError err = lf_error(e, fields_);
         failures.push_back(json{{"RequestEntry", entry},
                                 {"Error", {{"ErrorCode", err.type}, {"ErrorMessage", err.message}}}});
       }
@@ -1596,11 +1404,6 @@ class LakeFormation {
   std::string catalog_id_;
 };
 
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 bool is_lakeformation_operation(std::string_view path) {
@@ -1612,31 +1415,13 @@ HttpResponse handle_lakeformation(CatalogService& service, const authz::Authenti
                                   const HttpRequest& req) {
   const std::string op = req.path.substr(1);
   FieldMap fields;
-  try {
-    const authz::SignableRequest signable{req.method, req.path, req.query, req.headers, req.body};
-    authz::Caller caller = authenticator.authenticate(signable, unix_now());
-    caller.request_id = req.request_id;
-    const bool blank = req.body.find_first_not_of(" \t\r\n") == std::string::npos;
-    const json body = blank ? json::object() : parse_json_body(req.body);
-    LakeFormation lf(service, caller, fields);
-    HttpResponse resp;
-    resp.headers.emplace_back("x-amzn-RequestId", req.request_id);
-    resp.body = dump(lf.call(op, body));
-    return resp;
-  } catch (const Error& e) {
-    if (e.code() == ErrorCode::Internal || e.code() == ErrorCode::Unavailable) {
-      spdlog::error("[{}] lakeformation {}: {}", req.request_id, op, e.what());
-    } else {
-      spdlog::debug("[{}] lakeformation {} -> {}: {}", req.request_id, op, error_code_name(e.code()),
-                    e.what());
-    }
-    return lf_error_response(lf_error(e, fields), req.request_id);
-  } catch (const std::exception& e) {
-    spdlog::error("[{}] lakeformation {}: unexpected error: {}", req.request_id, op, e.what());
-    return lf_error_response(LfError{500, "InternalServiceException",
-                                     "internal error; see the server log for request " + req.request_id},
-                             req.request_id);
-  }
+  return serve(
+      "lakeformation", op, authenticator, req,
+      [&](const Caller& caller, const json& body) {
+        LakeFormation lf(service, caller, fields);
+        return lf.call(op, body);
+      },
+      [&](const Error& e) { return lf_error(e, fields); });
 }
 
 }  // namespace cairn::api

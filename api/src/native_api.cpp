@@ -406,6 +406,9 @@ HttpResponse NativeApi::handle(const HttpRequest& req, const Caller& caller) {
   if (crawlers_) {
     if (auto resp = route_crawlers(*crawlers_, ctx)) return std::move(*resp);
   }
+  if (classification_) {
+    if (auto resp = route_classification(*classification_, ctx)) return std::move(*resp);
+  }
   return Router(service_, ctx).route();
 }
 

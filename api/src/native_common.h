@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "cairn/api/classification_service.h"
 #include "cairn/api/crawler_service.h"
 #include "cairn/api/http.h"
 #include "cairn/api/service.h"
@@ -89,5 +90,7 @@ json page_json(const char* key, const catalog::Page<T>& page, ToJson to) {
 std::optional<HttpResponse> route_governance(CatalogService& service, Ctx& ctx);
 /// Routes /v1/crawlers and /v1/connections (docs/api/openapi.yaml, "Crawlers"); nullopt for other paths.
 std::optional<HttpResponse> route_crawlers(CrawlerService& service, Ctx& ctx);
+/// /v1/classification/settings, /v1/entity-types, /v1/classifications and a table's classifications.
+std::optional<HttpResponse> route_classification(ClassificationService& service, Ctx& ctx);
 
 }  // namespace cairn::api::native

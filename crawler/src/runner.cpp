@@ -392,7 +392,8 @@ class Applier {
   /// in one transaction. `changed` false: no file under the table changed, so the catalog is left alone.
   /// `changed_dirs` (may be null): the folders of the changed files when no file of the table was removed
   /// and the plan left none out; partitions elsewhere are then known to be as stored and are not read.
-  void apply(const PlannedTable& planned, const CrawlTarget& target, bool changed,
+  /// Returns the table's name in the catalog (unique_name may have changed it); "" when `changed` is false.
+  std::string apply(const PlannedTable& planned, const CrawlTarget& target, bool changed,
              const std::set<std::string>* changed_dirs, const std::vector<catalog::CrawlerFile>& state_files,
              const std::vector<std::string>& state_removed) {
     catalog::Store& store = *ctx_.store;
@@ -400,7 +401,7 @@ class Applier {
     if (!changed) {
       ++stats_.tables_unchanged;
       store.save_crawler_files(def_.name, state_files, state_removed);
-      return;
+      return {};
     }
     std::vector<std::string> audit_actions;
     store.run_atomically([&] {
@@ -451,6 +452,7 @@ class Applier {
     merge(pending_);
     for (const auto& action : audit_actions) audit(action, "table/" + def_.database + "/" + table.name, "");
     placed_.insert(table.name);
+    return table.name;
   }
 
   /// Tables this crawler made earlier under the target whose files are all gone.
@@ -1097,8 +1099,10 @@ RunResult run_crawl(const CrawlerDefinition& def, RunContext& ctx) {
       const bool only_changed_dirs = gone.empty() && table.skipped_files.empty();
       try {
         schemas.add_schema_rows(files);
-        applier.apply(table, target, changed, only_changed_dirs ? &changed_dirs : nullptr, files, gone);
+        const std::string written =
+            applier.apply(table, target, changed, only_changed_dirs ? &changed_dirs : nullptr, files, gone);
         schemas.mark_stored(files);
+        if (!written.empty() && ctx.table_written) ctx.table_written(def.database, written);
       } catch (const Error& e) {
         if (e.code() == ErrorCode::Unavailable) throw;
         stats.note("table " + table.name + ": " + e.what());

@@ -4,9 +4,16 @@
 // can be stopped and started again on the same data (a directory of the test's own and, for PostgreSQL, a
 // database created for the test), SigV4-signed clients, and small JSON builders for tables and grants.
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
@@ -234,5 +241,77 @@ inline json grant_request(const std::string& principal, json resource, std::vect
   if (!column_masks.is_null()) body["column_masks"] = std::move(column_masks);
   return body;
 }
+
+/// The fixture of the end-to-end tests on both stores: SetUp starts node A on a fresh directory (and, for
+/// PostgreSQL, a database created for the test, skipping without CAIRN_TEST_DATABASE_URL); TearDown shows
+/// the nodes' logs after a failure and removes everything. Clients sign as the administrator or as users
+/// created with create_user.
+class NodeFixture : public ::testing::TestWithParam<std::string> {
+ protected:
+  /// `database_prefix` names the PostgreSQL database, `dir_prefix` the temporary directory.
+  NodeFixture(std::string database_prefix, std::string dir_prefix)
+      : database_prefix_(std::move(database_prefix)), dir_prefix_(std::move(dir_prefix)) {}
+
+  void SetUp() override {
+    if (GetParam() == "postgres") {
+      const std::string admin_url = cairn::test::test_database_url();
+      if (admin_url.empty()) GTEST_SKIP() << "CAIRN_TEST_DATABASE_URL is not set";
+      pg_database_.create(admin_url, database_prefix_);
+      database_url_ = pg_database_.url();
+    }
+    dir_ = cairn::test::make_temp_dir(dir_prefix_);
+  }
+
+  void TearDown() override {
+    if (HasFailure()) {
+      for (const Node* n : {node_.get(), node_b_.get()}) {
+        if (n != nullptr) std::cerr << "--- cairnd log " << n->dir() << ":\n" << n->log_tail(60) << "\n";
+      }
+    }
+    clients_.clear();
+    admin_.reset();
+    node_b_.reset();
+    node_.reset();
+    pg_database_.remove();
+    if (!dir_.empty() && std::getenv("CAIRN_TEST_KEEP_DIRS") == nullptr) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir_, ec);
+    }
+  }
+
+  bool is_postgres() const { return GetParam() == "postgres"; }
+
+  /// Creates a user with one access key; returns a client signing as that user.
+  Client& create_user(const std::string& name) {
+    const Reply u = admin_->call("POST", "/v1/users", json{{"name", name}});
+    EXPECT_EQ(u.status, 201) << u;
+    const Reply k = admin_->call("POST", "/v1/users/" + seg(name) + "/access-keys");
+    EXPECT_EQ(k.status, 201) << k;
+    const json key = k.js();
+    credentials_[name] = {key.value("access_key_id", ""), key.value("secret_access_key", "")};
+    clients_[name] =
+        std::make_unique<Client>(node_->endpoint(), credentials_[name].first, credentials_[name].second);
+    return *clients_[name];
+  }
+
+  /// Clients of node A again (after it was started anew): the administrator and every user created.
+  void reconnect() {
+    clients_.clear();
+    admin_ = std::make_unique<Client>(node_->endpoint(), kAdminKey, kAdminSecret);
+    for (const auto& [name, c] : credentials_)
+      clients_[name] = std::make_unique<Client>(node_->endpoint(), c.first, c.second);
+  }
+
+  std::string database_prefix_;
+  std::string dir_prefix_;
+  cairn::test::FreshDatabase pg_database_;
+  std::string database_url_;
+  std::string dir_;
+  std::unique_ptr<Node> node_;
+  std::unique_ptr<Node> node_b_;
+  std::unique_ptr<Client> admin_;
+  std::map<std::string, std::pair<std::string, std::string>> credentials_;
+  std::map<std::string, std::unique_ptr<Client>> clients_;
+};
 
 }  // namespace cairn::gov_test

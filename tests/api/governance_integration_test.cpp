@@ -99,38 +99,16 @@ long long ms_since(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
-class GovernanceIntegration : public ::testing::TestWithParam<std::string> {
+class GovernanceIntegration : public NodeFixture {
  protected:
+  GovernanceIntegration() : NodeFixture("cairn_gov", "cairn-gov-") {}
+
   void SetUp() override {
-    if (GetParam() == "postgres") {
-      const std::string admin_url = cairn::test::test_database_url();
-      if (admin_url.empty()) GTEST_SKIP() << "CAIRN_TEST_DATABASE_URL is not set";
-      pg_database_.create(admin_url, "cairn_gov");
-      database_url_ = pg_database_.url();
-    }
-    dir_ = cairn::test::make_temp_dir("cairn-gov-");
+    NodeFixture::SetUp();
+    if (IsSkipped()) return;
     node_ = std::make_unique<Node>(node_options(dir_ + "/a", database_url_));
     admin_ = std::make_unique<Client>(node_->endpoint(), kAdminKey, kAdminSecret);
   }
-
-  void TearDown() override {
-    if (HasFailure()) {
-      for (const Node* n : {node_.get(), node_b_.get()}) {
-        if (n != nullptr) std::cerr << "--- cairnd log " << n->dir() << ":\n" << n->log_tail(60) << "\n";
-      }
-    }
-    clients_.clear();
-    admin_.reset();
-    node_b_.reset();
-    node_.reset();
-    pg_database_.remove();
-    if (!dir_.empty() && std::getenv("CAIRN_TEST_KEEP_DIRS") == nullptr) {
-      std::error_code ec;
-      std::filesystem::remove_all(dir_, ec);
-    }
-  }
-
-  bool is_postgres() const { return GetParam() == "postgres"; }
 
   /// Stops the node (SIGTERM) and starts it again on the same data; clients then talk to the new process.
   /// Returns the wait status of the stopped process.
@@ -140,10 +118,7 @@ class GovernanceIntegration : public ::testing::TestWithParam<std::string> {
     const std::optional<int> status = node_->stop();
     node_.reset();
     node_ = std::make_unique<Node>(node_options(dir_ + "/a", database_url_));
-    admin_ = std::make_unique<Client>(node_->endpoint(), kAdminKey, kAdminSecret);
-    for (const auto& [name, c] : credentials_) {
-      clients_[name] = std::make_unique<Client>(node_->endpoint(), c.first, c.second);
-    }
+    reconnect();
     return status.value_or(-1);
   }
 
@@ -157,19 +132,7 @@ class GovernanceIntegration : public ::testing::TestWithParam<std::string> {
     ASSERT_EQ(r.status, 201) << r;
   }
 
-  /// Creates a user with one access key; returns a client signing as that user (also `as(name)`).
-  Client& create_user(const std::string& name) {
-    const Reply u = admin_->call("POST", "/v1/users", json{{"name", name}});
-    EXPECT_EQ(u.status, 201) << u;
-    const Reply k = admin_->call("POST", "/v1/users/" + seg(name) + "/access-keys");
-    EXPECT_EQ(k.status, 201) << k;
-    const json key = k.js();
-    credentials_[name] = {key.value("access_key_id", ""), key.value("secret_access_key", "")};
-    clients_[name] =
-        std::make_unique<Client>(node_->endpoint(), credentials_[name].first, credentials_[name].second);
-    return *clients_[name];
-  }
-
+  /// A client of a user made with create_user.
   Client& as(const std::string& user) { return *clients_.at(user); }
 
   /// A client for `user` on another node.
@@ -231,15 +194,6 @@ class GovernanceIntegration : public ::testing::TestWithParam<std::string> {
     }
     return out;
   }
-
-  cairn::test::FreshDatabase pg_database_;
-  std::string database_url_;
-  std::string dir_;
-  std::unique_ptr<Node> node_;
-  std::unique_ptr<Node> node_b_;
-  std::unique_ptr<Client> admin_;
-  std::map<std::string, std::pair<std::string, std::string>> credentials_;
-  std::map<std::string, std::unique_ptr<Client>> clients_;
 };
 
 /// hr.employees: salary and phone_number are the sensitive columns; partitioned by country.

@@ -16,7 +16,6 @@ import os
 import shutil
 import subprocess
 import sys
-import traceback
 
 import boto3
 import botocore.config
@@ -706,59 +705,8 @@ class Suite:
 
 def run_store(binary, store):
     """Runs every check on one store; returns (passed, failed)."""
-    database = None
-    url = None
-    if store == "postgres":
-        database = cairn_testing.PostgresDatabase(os.environ["CAIRN_TEST_DATABASE_URL"], "cairn_lf")
-        url = database.url
-    passed, failed = 0, 0
-    server = None
-    try:
-        server = cairn_testing.Cairnd(binary, ADMIN_KEY, ADMIN_SECRET, url, prefix="cairnd-lf-test-",
-                                      stop_timeout=15)
-        suite = Suite(server)
-        suite.setup()
-        for name, fn in suite.checks():
-            try:
-                fn()
-                passed += 1
-                print("PASS [%s] %s" % (store, name))
-            except Exception:  # report every failure, keep going
-                failed += 1
-                print("FAIL [%s] %s" % (store, name))
-                traceback.print_exc()
-                suite.reset()
-    except Exception:
-        failed += 1
-        print("FAIL [%s] setup" % store)
-        traceback.print_exc()
-    finally:
-        if server is not None:
-            if failed:
-                print("--- cairnd log tail (%s) ---" % store)
-                print(server.tail())
-            server.stop()
-        if database is not None:
-            database.drop()
-    return passed, failed
-
-
-def main():
-    if len(sys.argv) != 2:
-        print("usage: %s PATH/TO/cairnd" % sys.argv[0], file=sys.stderr)
-        return 2
-    stores = ["sqlite"]
-    if os.environ.get("CAIRN_TEST_DATABASE_URL"):
-        stores.append("postgres")
-    else:
-        print("SKIP [postgres] CAIRN_TEST_DATABASE_URL is not set")
-    passed, failed = 0, 0
-    for store in stores:
-        p, f = run_store(sys.argv[1], store)
-        passed, failed = passed + p, failed + f
-    print("%d passed, %d failed" % (passed, failed))
-    return 0 if failed == 0 else 1
+    return cairn_testing.run_suite_on_store(binary, store, Suite, ADMIN_KEY, ADMIN_SECRET, "lf")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cairn_testing.main_over_stores(sys.argv, run_store))

@@ -203,3 +203,71 @@ class NativeClient:
         if status not in expect:
             raise AssertionError("%s %s: %d %s" % (method, path, status, json.dumps(payload)))
         return payload
+
+
+def run_suite_on_store(binary, store, make_suite, admin_key, admin_secret, name):
+    """Starts cairnd on `store` ("sqlite", or "postgres" in a database created from CAIRN_TEST_DATABASE_URL),
+    builds the suite with make_suite(server), calls its setup(), then each of its checks() ((label, function)
+    pairs), printing PASS or FAIL per check and calling the suite's reset() (when it has one) after a failure;
+    cleanup() (when it has one), stopping cairnd and dropping the database happen in every case. Returns
+    (passed, failed)."""
+    import traceback
+    database = None
+    url = None
+    if store == "postgres":
+        database = PostgresDatabase(os.environ["CAIRN_TEST_DATABASE_URL"], "cairn_" + name)
+        url = database.url
+    passed, failed = 0, 0
+    server = None
+    suite = None
+    try:
+        server = Cairnd(binary, admin_key, admin_secret, url, prefix="cairnd-%s-test-" % name, stop_timeout=15)
+        suite = make_suite(server)
+        suite.setup()
+        for label, fn in suite.checks():
+            try:
+                fn()
+                passed += 1
+                print("PASS [%s] %s" % (store, label))
+            except Exception:  # report every failure, keep going
+                failed += 1
+                print("FAIL [%s] %s" % (store, label))
+                traceback.print_exc()
+                if hasattr(suite, "reset"):
+                    suite.reset()
+    except Exception:
+        failed += 1
+        print("FAIL [%s] setup" % store)
+        traceback.print_exc()
+    finally:
+        if suite is not None and hasattr(suite, "cleanup"):
+            suite.cleanup()
+        if server is not None:
+            if failed:
+                print("--- cairnd log tail (%s) ---" % store)
+                print(server.tail())
+            server.stop()
+        if database is not None:
+            database.drop()
+    return passed, failed
+
+
+def main_over_stores(argv, run_store):
+    """The main() of a suite run over both stores: argv is [script, PATH/TO/cairnd]; run_store(binary, store)
+    returns (passed, failed). PostgreSQL is skipped (and said so) without CAIRN_TEST_DATABASE_URL. Returns the
+    exit code."""
+    import sys
+    if len(argv) != 2:
+        print("usage: %s PATH/TO/cairnd" % argv[0], file=sys.stderr)
+        return 2
+    stores = ["sqlite"]
+    if os.environ.get("CAIRN_TEST_DATABASE_URL"):
+        stores.append("postgres")
+    else:
+        print("SKIP [postgres] CAIRN_TEST_DATABASE_URL is not set")
+    passed, failed = 0, 0
+    for store in stores:
+        p, f = run_store(argv[1], store)
+        passed, failed = passed + p, failed + f
+    print("%d passed, %d failed" % (passed, failed))
+    return 0 if failed == 0 else 1

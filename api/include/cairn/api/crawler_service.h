@@ -4,6 +4,7 @@
 // Semantics: docs/crawlers.md, "Crawler definitions", "Runs", "Schedules".
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +15,7 @@
 #include "cairn/api/service.h"
 #include "cairn/catalog/crawler_records.h"
 #include "cairn/crawler/definition.h"
+#include "cairn/crawler/s3_client.h"
 
 namespace cairn::api {
 
@@ -98,6 +100,17 @@ class CrawlerService {
 
   /// Blocks until no run started by this node is in progress (tests and shutdown).
   void wait_idle();
+
+  /// Called on a run's thread after it wrote a table whose files changed (crawler name, database, table);
+  /// what it throws becomes a note of the run. Set before start().
+  using TableWritten = std::function<void(const std::string& crawler, const std::string& database,
+                                          const std::string& table)>;
+  void set_table_written(TableWritten fn);
+
+  /// A client for the s3:// location of `table`, through the connection of the target of the crawler that
+  /// wrote it (table parameter UPDATED_BY_CRAWLER) which holds the location. Error(FailedPrecondition) when
+  /// the table was not written by a crawler with such a target.
+  std::shared_ptr<crawler::S3Client> s3_client_for(const catalog::Table& table);
 
  private:
   struct Impl;
