@@ -37,7 +37,7 @@ else
 fi
 
 cairn() { "$bin/cairn" --endpoint "http://$listen" --credentials-file "$data_dir/admin-credentials" "$@"; }
-# A small sample lake (CSV in Hive partitions, JSON lines), crawled into the database "sample".
+# A small sample lake (CSV in Hive partitions, customers with e-mail addresses, JSON lines), crawled into the database "sample".
 lake=$data_dir/sample-lake
 if [ ! -d "$lake" ]; then
   for day in 2026-11-20 2026-11-21; do
@@ -45,6 +45,15 @@ if [ ! -d "$lake" ]; then
     printf 'order_id,customer,amount,status\n1%s,alice,12.50,paid\n2%s,bob,7.25,open\n' "${day: -2}" "${day: -2}" \
       >"$lake/orders/order_date=$day/part-0.csv"
   done
+  mkdir -p "$lake/customers"
+  {
+    echo 'customer_id,name,email,country'
+    i=0
+    for n in alice bob carol dave erin frank grace heidi ivan judy; do
+      i=$((i + 1))
+      echo "$i,$n,$n.$i@example.org,de"
+    done
+  } >"$lake/customers/customers.csv"
   mkdir -p "$lake/clicks"
   printf '{"user":"alice","page":"/home","ms":120}\n{"user":"bob","page":"/cart","ms":340,"referrer":"ad"}\n' \
     >"$lake/clicks/clicks-0.json"
@@ -67,6 +76,7 @@ Try the CLI:
   cairn database list
   cairn crawler runs sample-lake
   cairn table describe sample.orders
+  cairn pii list --database sample            # the email column was found and tagged pii=email, sensitivity=high
   cairn partition list sample.orders --filter "order_date >= '2026-11-21'"
 
 Stop it with: scripts/quickstart.sh stop

@@ -132,18 +132,10 @@ json mask_map(const std::vector<std::string>& specs, const std::string& flag) {
 }
 
 /// "DB.TABLE.FILTER" (filter names may contain dots; database and table names cannot).
-struct FilterRef {
-  std::string database, table, name;
-  std::string display() const { return database + "." + table + "." + name; }
-};
+using FilterRef = TableItemRef;
 
 FilterRef parse_filter_ref(const std::string& text) {
-  const auto first = text.find('.');
-  const auto second = first == std::string::npos ? std::string::npos : text.find('.', first + 1);
-  if (first == 0 || second == std::string::npos || second == first + 1 || second + 1 >= text.size()) {
-    throw UserError("expected DB.TABLE.FILTER, got '" + text + "'");
-  }
-  return {text.substr(0, first), text.substr(first + 1, second - first - 1), text.substr(second + 1)};
+  return parse_table_item_ref(text, "FILTER");
 }
 
 /// "k=v1,v2;k2=v3" as a tag expression [{"key","values"}].

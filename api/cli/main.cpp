@@ -7,6 +7,11 @@
 
 #include "context.h"
 
+namespace cairn::api::cli {
+/// Adds pii, classify and entity-type (commands_classification.cpp).
+void add_classification_commands(CLI::App& app, CommandRegistry& registry);
+}  // namespace cairn::api::cli
+
 namespace {
 
 std::string env(const char* name) {
@@ -74,6 +79,7 @@ int main(int argc, char** argv) {
   add_identity_commands(app, registry);
   add_governance_commands(app, registry);
   add_crawler_commands_all(app, registry);
+  add_classification_commands(app, registry);
   app.footer(kFooter);  // after the subcommands: CLI11 copies a parent's footer into subcommands made later
 
   try {

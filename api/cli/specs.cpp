@@ -43,6 +43,17 @@ TableRef parse_table_ref(std::string_view text) {
   return TableRef{std::string(text.substr(0, dot)), std::string(text.substr(dot + 1))};
 }
 
+TableItemRef parse_table_item_ref(std::string_view text, std::string_view what, std::string_view hint) {
+  const auto first = text.find('.');
+  const auto second = first == std::string_view::npos ? std::string_view::npos : text.find('.', first + 1);
+  if (first == 0 || second == std::string_view::npos || second == first + 1 || second + 1 >= text.size()) {
+    throw UserError("expected DB.TABLE." + std::string(what) + ", got '" + std::string(text) + "'" +
+                    std::string(hint));
+  }
+  return {std::string(text.substr(0, first)), std::string(text.substr(first + 1, second - first - 1)),
+          std::string(text.substr(second + 1))};
+}
+
 nlohmann::json parse_column_spec(std::string_view spec, std::string_view flag) {
   const std::string where = std::string(flag) + " '" + std::string(spec) + "'";
   const auto colon = spec.find(':');

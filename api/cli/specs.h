@@ -21,6 +21,19 @@ struct TableRef {
 /// Parses "DB.TABLE"; throws UserError when either part is missing.
 TableRef parse_table_ref(std::string_view text);
 
+/// "DB.TABLE.NAME": database and table names hold no dots; the name (a column, a data cells filter) is all
+/// after the second dot.
+struct TableItemRef {
+  std::string database;
+  std::string table;
+  std::string name;
+  std::string display() const { return database + "." + table + "." + name; }
+};
+
+/// Parses "DB.TABLE.NAME"; throws UserError "expected DB.TABLE.<what>, got '<text>'" (then `hint`) when a
+/// part is missing.
+TableItemRef parse_table_item_ref(std::string_view text, std::string_view what, std::string_view hint = {});
+
 /// Parses a column flag "name:type[:comment]" into a Column JSON object. The name ends at the first ':'; the
 /// type is read bracket-aware (so "s:struct<a:int,b:string>:note" works) and the comment is what follows the
 /// first ':' outside brackets. Throws UserError naming `flag` and the spec when malformed.

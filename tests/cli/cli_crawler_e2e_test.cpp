@@ -35,20 +35,6 @@ class CliCrawler : public CliServerTest {
     write_file(p.string(), content);
   }
 
-  std::string credentials_file() const { return home_ + "/credentials"; }
-
-  void make_user(const std::string& name) {
-    ASSERT_EQ(cairn({"user", "create", name}).exit_code, 0);
-    const RunResult r = cairn({"access-key", "create", "--user", name, "--write-profile", name,
-                               "--credentials-file", credentials_file()});
-    ASSERT_EQ(r.exit_code, 0) << show(r);
-  }
-
-  RunResult as(const std::string& name, std::vector<std::string> args) const {
-    args.insert(args.begin(), {"--credentials-file", credentials_file(), "--profile", name});
-    return cairn_env(args, {});
-  }
-
   std::string lake_;
 };
 

@@ -151,22 +151,6 @@ TEST(CliGovernanceFlags, HelpNamesEveryCommandAndExamples) {
 
 class CliGovernance : public CliServerTest {
  protected:
-  /// Creates user `name` with an access key stored as profile `name` in this test's credentials file.
-  void make_user(const std::string& name) {
-    ASSERT_EQ(cairn({"user", "create", name}).exit_code, 0);
-    const RunResult r = cairn({"access-key", "create", "--user", name, "--write-profile", name,
-                               "--credentials-file", credentials_file()});
-    ASSERT_EQ(r.exit_code, 0) << show(r);
-  }
-
-  std::string credentials_file() const { return home_ + "/credentials"; }
-
-  /// Runs cairn as user `name` (made by make_user).
-  RunResult as(const std::string& name, std::vector<std::string> args) const {
-    args.insert(args.begin(), {"--credentials-file", credentials_file(), "--profile", name});
-    return cairn_env(args, {});
-  }
-
   /// Creates database `db` and table `db.table` with string columns `columns` (+ partition key `dt`).
   void make_table(const std::string& db, const std::string& table, const std::vector<std::string>& columns) {
     if (cairn({"database", "describe", db}).exit_code != 0) {

@@ -163,6 +163,23 @@ class CliServerTest : public ::testing::TestWithParam<std::string> {
     return path;
   }
 
+  /// The shared-credentials file make_user writes profiles into.
+  std::string credentials_file() const { return home_ + "/credentials"; }
+
+  /// Creates user `name` with an access key saved as profile `name` in credentials_file().
+  void make_user(const std::string& name) {
+    ASSERT_EQ(cairn({"user", "create", name}).exit_code, 0);
+    const RunResult r = cairn({"access-key", "create", "--user", name, "--write-profile", name,
+                               "--credentials-file", credentials_file()});
+    ASSERT_EQ(r.exit_code, 0) << show(r);
+  }
+
+  /// Runs cairn as a user made with make_user.
+  RunResult as(const std::string& name, std::vector<std::string> args) const {
+    args.insert(args.begin(), {"--credentials-file", credentials_file(), "--profile", name});
+    return cairn_env(args, {});
+  }
+
   Server* server_ = nullptr;
   std::string home_;
 };
