@@ -1102,7 +1102,14 @@ RunResult run_crawl(const CrawlerDefinition& def, RunContext& ctx) {
         const std::string written =
             applier.apply(table, target, changed, only_changed_dirs ? &changed_dirs : nullptr, files, gone);
         schemas.mark_stored(files);
-        if (!written.empty() && ctx.table_written) ctx.table_written(def.database, written);
+        if (!written.empty() && ctx.table_written) {
+          // What follows a table's write (PII classification) never fails the crawl: the table is written.
+          try {
+            ctx.table_written(def.database, written);
+          } catch (const std::exception& e) {
+            stats.note("table " + written + ": " + e.what());
+          }
+        }
       } catch (const Error& e) {
         if (e.code() == ErrorCode::Unavailable) throw;
         stats.note("table " + table.name + ": " + e.what());

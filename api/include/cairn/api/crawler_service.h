@@ -102,7 +102,7 @@ class CrawlerService {
   void wait_idle();
 
   /// Called on a run's thread after it wrote a table whose files changed (crawler name, database, table);
-  /// what it throws becomes a note of the run. Set before start().
+  /// what it throws becomes a note of the run, which goes on. Set before start().
   using TableWritten = std::function<void(const std::string& crawler, const std::string& database,
                                           const std::string& table)>;
   void set_table_written(TableWritten fn);

@@ -66,8 +66,8 @@ struct RunContext {
   /// (tables elsewhere are left alone). Empty: a full run.
   std::vector<std::string> only_folders;
   /// Called after a table whose files changed was written (its transaction committed), with the database and
-  /// the table's name in the catalog; PII classification hooks in here. An Error it throws becomes a note of
-  /// the table (Unavailable ends the run). May be empty.
+  /// the table's name in the catalog; PII classification hooks in here. Whatever it throws becomes a note of
+  /// the table; the run goes on. May be empty.
   std::function<void(const std::string& database, const std::string& table)> table_written;
   /// Threads that read and classify files (0: the hardware's).
   int threads = 0;
