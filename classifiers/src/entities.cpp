@@ -211,35 +211,47 @@ ValueMatch validate(std::string_view entity, std::string_view value) {
   throw_invalid("entity", "unknown entity type '" + std::string(entity) + "'");
 }
 
-bool name_has_hint(std::string_view column_name, const std::vector<std::string_view>& hints) {
+namespace detail {
+
+ColumnNameWords split_column_name(std::string_view column_name) {
   // The name lower-cased without separators, and its words (split at non-alphanumerics and at camelCase).
-  std::string compacted;
-  std::vector<std::string> words(1);
+  ColumnNameWords out;
+  out.words.emplace_back();
   char previous = 0;
   for (const char c : column_name) {
     const bool alpha_num = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                            static_cast<unsigned char>(c) >= 0x80;
     if (!alpha_num) {
-      if (!words.back().empty()) words.emplace_back();
+      if (!out.words.back().empty()) out.words.emplace_back();
     } else {
-      if (c >= 'A' && c <= 'Z' && previous >= 'a' && previous <= 'z' && !words.back().empty()) {
-        words.emplace_back();
+      if (c >= 'A' && c <= 'Z' && previous >= 'a' && previous <= 'z' && !out.words.back().empty()) {
+        out.words.emplace_back();
       }
-      words.back().push_back(text::ascii_lower(c));
-      compacted.push_back(text::ascii_lower(c));
+      out.words.back().push_back(text::ascii_lower(c));
+      out.compacted.push_back(text::ascii_lower(c));
     }
     previous = c;
   }
+  return out;
+}
+
+bool has_hint(const ColumnNameWords& name, const std::vector<std::string_view>& hints) {
   for (const auto hint : hints) {
     if (hint.size() >= 5) {
-      if (compacted.find(hint) != std::string::npos) return true;
+      if (name.compacted.find(hint) != std::string::npos) return true;
       continue;
     }
-    for (const auto& w : words) {
+    for (const auto& w : name.words) {
       if (w == hint) return true;
     }
   }
   return false;
+}
+
+}  // namespace detail
+
+bool name_has_hint(std::string_view column_name, const std::vector<std::string_view>& hints) {
+  return detail::has_hint(detail::split_column_name(column_name), hints);
 }
 
 bool column_name_hints(std::string_view entity, std::string_view column_name) {

@@ -34,10 +34,18 @@ char upper(char c) {
   return is_lower(c) ? static_cast<char>(c - 'a' + 'A') : c;
 }
 
+// True when `c` is in `set` (a few bytes: a loop is cheaper than memchr).
+bool is_one_of(char c, std::string_view set) {
+  for (const char s : set) {
+    if (s == c) return true;
+  }
+  return false;
+}
+
 // A value's significant characters (separators removed, letters upper-cased) in a fixed buffer: no
 // allocation.
 struct Compact {
-  std::array<char, 64> d{};
+  std::array<char, 64> d;  // only the first n are read
   std::size_t n = 0;
   std::size_t separators = 0;
   std::string_view view() const { return {d.data(), n}; }
@@ -46,13 +54,22 @@ struct Compact {
 // `v` without the bytes of `seps`, letters upper-cased; false when a byte is neither alphanumeric nor in
 // `seps`, or the result would exceed the buffer.
 bool compact(std::string_view v, std::string_view seps, Compact& out) {
+  // Each byte upper-cased when it is alphanumeric, 0 otherwise.
+  static constexpr std::array<char, 256> kAlnumUpper = [] {
+    std::array<char, 256> t{};
+    for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = static_cast<char>(c);
+    for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = static_cast<char>(c);
+    for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = static_cast<char>(c - 'a' + 'A');
+    return t;
+  }();
   out.n = 0;
   out.separators = 0;
   for (const char c : v) {
-    if (is_alnum(c)) {
+    const char u = kAlnumUpper[static_cast<unsigned char>(c)];
+    if (u != 0) {
       if (out.n == out.d.size()) return false;
-      out.d[out.n++] = upper(c);
-    } else if (seps.find(c) != std::string_view::npos) {
+      out.d[out.n++] = u;
+    } else if (is_one_of(c, seps)) {
       ++out.separators;
     } else {
       return false;
@@ -106,11 +123,16 @@ bool real_date(int y, int m, int d) {
 
 // Splits "a<sep>b<sep>c" made of digit groups with one separator kind among `seps`; false otherwise.
 bool three_digit_groups(std::string_view v, std::string_view seps, std::array<std::string_view, 3>& groups) {
-  const std::size_t first = v.find_first_of(seps);
-  if (first == std::string_view::npos) return false;
+  std::size_t first = 0;
+  while (first < v.size() && !is_one_of(v[first], seps)) ++first;
+  if (first == v.size()) return false;
   const char sep = v[first];
-  const std::size_t second = v.find(sep, first + 1);
-  if (second == std::string_view::npos || v.find(sep, second + 1) != std::string_view::npos) return false;
+  std::size_t second = first + 1;
+  while (second < v.size() && v[second] != sep) ++second;
+  if (second == v.size()) return false;
+  for (std::size_t i = second + 1; i < v.size(); ++i) {
+    if (v[i] == sep) return false;
+  }
   groups = {v.substr(0, first), v.substr(first + 1, second - first - 1), v.substr(second + 1)};
   for (const auto g : groups) {
     if (!all_digits(g)) return false;
@@ -198,33 +220,75 @@ constexpr std::string_view kIsoCountries =
     "TD TF "
     "TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS XK YE YT ZA ZM ZW";
 
+// Index of a two-letter code in 26 x 26 tables, or -1 when `a` or `b` is not in A-Z.
+int code_index(char a, char b) {
+  if (a < 'A' || a > 'Z' || b < 'A' || b > 'Z') return -1;
+  return (a - 'A') * 26 + (b - 'A');
+}
+
 bool iso_country(char a, char b) {
-  for (std::size_t i = 0; i + 1 < kIsoCountries.size(); i += 3) {
-    if (kIsoCountries[i] == a && kIsoCountries[i + 1] == b) return true;
-  }
-  return false;
+  // kIsoCountries as a table, built once.
+  static const std::array<bool, 26 * 26> kTable = [] {
+    std::array<bool, 26 * 26> t{};
+    for (std::size_t i = 0; i + 1 < kIsoCountries.size(); i += 3) {
+      t[static_cast<std::size_t>(code_index(kIsoCountries[i], kIsoCountries[i + 1]))] = true;
+    }
+    return t;
+  }();
+  const int i = code_index(a, b);
+  return i >= 0 && kTable[static_cast<std::size_t>(i)];
+}
+
+// The IBAN length of country `a``b`, 0 when the country has no IBAN.
+int iban_length(char a, char b) {
+  static const std::array<int, 26 * 26> kTable = [] {
+    std::array<int, 26 * 26> t{};
+    for (const auto& entry : kIbanLengths) {
+      t[static_cast<std::size_t>(code_index(entry.cc[0], entry.cc[1]))] = entry.length;
+    }
+    return t;
+  }();
+  const int i = code_index(a, b);
+  return i < 0 ? 0 : kTable[static_cast<std::size_t>(i)];
 }
 
 // The remainder mod 97 of the number written by `s`, letters counting as 10..35 (ISO 7064 MOD 97-10 input).
 int mod97(std::string_view s, int r = 0) {
+  // Up to 15 decimal digits accumulate before a reduction: below 97 * 10^16 < 2^64.
+  std::uint64_t acc = static_cast<std::uint64_t>(r);
+  int digits = 0;
   for (const char c : s) {
     if (is_digit(c)) {
-      r = (r * 10 + (c - '0')) % 97;
+      acc = acc * 10 + static_cast<std::uint64_t>(c - '0');
+      ++digits;
     } else {
-      r = (r * 100 + (c - 'A' + 10)) % 97;
+      acc = acc * 100 + static_cast<std::uint64_t>(c - 'A' + 10);
+      digits += 2;
+    }
+    if (digits >= 14) {
+      acc %= 97;
+      digits = 0;
     }
   }
-  return r;
+  return static_cast<int>(acc % 97);
 }
 
 // ---- VIN ----
 
 int vin_value(char c) {
-  if (is_digit(c)) return c - '0';
-  static constexpr std::string_view kLetters = "ABCDEFGHJKLMNPRSTUVWXYZ";
-  static constexpr int kValues[] = {1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 7, 9, 2, 3, 4, 5, 6, 7, 8, 9};
-  const std::size_t i = kLetters.find(c);
-  return i == std::string_view::npos ? -1 : kValues[i];
+  // Per byte: the transliterated value of a digit or of a letter other than I, O and Q; -1 otherwise.
+  static constexpr auto kTable = [] {
+    std::array<std::int8_t, 256> t{};
+    t.fill(-1);
+    for (int d = 0; d <= 9; ++d) t[static_cast<std::size_t>('0' + d)] = static_cast<std::int8_t>(d);
+    constexpr std::string_view kLetters = "ABCDEFGHJKLMNPRSTUVWXYZ";
+    constexpr int kValues[] = {1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 7, 9, 2, 3, 4, 5, 6, 7, 8, 9};
+    for (std::size_t i = 0; i < kLetters.size(); ++i) {
+      t[static_cast<unsigned char>(kLetters[i])] = static_cast<std::int8_t>(kValues[i]);
+    }
+    return t;
+  }();
+  return kTable[static_cast<unsigned char>(c)];
 }
 
 // ---- IT_FISCAL_CODE ----
@@ -271,7 +335,7 @@ ValueMatch validate_email(std::string_view v) {
     return ValueMatch::None;
   }
   for (const char c : local) {
-    if (!is_alnum(c) && kAtext.find(c) == std::string_view::npos) return ValueMatch::None;
+    if (!is_alnum(c) && !is_one_of(c, kAtext)) return ValueMatch::None;
   }
   if (domain.empty() || domain.size() > 253) return ValueMatch::None;
   std::size_t labels = 0;
@@ -318,7 +382,9 @@ ValueMatch validate_phone(std::string_view v) {
   }
   const std::string_view d = c.view();
   if (!all_digits(d)) return ValueMatch::None;
-  if (std::count(v.begin(), v.end(), '(') != std::count(v.begin(), v.end(), ')')) return ValueMatch::None;
+  int open = 0;
+  for (const char ch : v) open += (ch == '(') - (ch == ')');
+  if (open != 0) return ValueMatch::None;
   if (plus) return e164(d) ? ValueMatch::Valid : ValueMatch::None;
   if (d.size() > 2 && d[0] == '0' && d[1] == '0')
     return e164(d.substr(2)) ? ValueMatch::NeedsNameHint : ValueMatch::None;
@@ -362,11 +428,7 @@ ValueMatch validate_iban(std::string_view v) {
       !is_digit(s[3])) {
     return ValueMatch::None;
   }
-  int length = 0;
-  for (const auto& entry : kIbanLengths) {
-    if (entry.cc[0] == s[0] && entry.cc[1] == s[1]) length = entry.length;
-  }
-  if (static_cast<std::size_t>(length) != s.size()) return ValueMatch::None;
+  if (static_cast<std::size_t>(iban_length(s[0], s[1])) != s.size()) return ValueMatch::None;
   return mod97(s.substr(0, 4), mod97(s.substr(4))) == 1 ? ValueMatch::Valid : ValueMatch::None;
 }
 
@@ -491,12 +553,22 @@ ValueMatch validate_de_tax_id(std::string_view v) {
   for (std::size_t i = 2; i < 10; ++i) {
     if (d[i] == d[i - 1] && d[i] == d[i - 2]) return ValueMatch::None;
   }
-  // ISO 7064 MOD 11,10.
+  // ISO 7064 MOD 11,10: product' = (((digit + product) mod 10, 0 read as 10) * 2) mod 11, as a table.
+  static constexpr auto kStep = [] {
+    std::array<std::array<std::uint8_t, 10>, 11> t{};
+    for (int p = 0; p <= 10; ++p) {
+      for (int digit = 0; digit <= 9; ++digit) {
+        int sum = (digit + p) % 10;
+        if (sum == 0) sum = 10;
+        t[static_cast<std::size_t>(p)][static_cast<std::size_t>(digit)] =
+            static_cast<std::uint8_t>((sum * 2) % 11);
+      }
+    }
+    return t;
+  }();
   int product = 10;
   for (std::size_t i = 0; i < 10; ++i) {
-    int sum = (d[i] - '0' + product) % 10;
-    if (sum == 0) sum = 10;
-    product = (sum * 2) % 11;
+    product = kStep[static_cast<std::size_t>(product)][static_cast<std::size_t>(d[i] - '0')];
   }
   int check = 11 - product;
   if (check == 10) check = 0;
@@ -695,7 +767,7 @@ ValueMatch validate_postal_address(std::string_view v) {
     run = 0;
     if (is_digit(c)) {
       ++digits;
-    } else if (std::string_view(" ,.-/'#\n").find(c) == std::string_view::npos) {
+    } else if (!is_one_of(c, " ,.-/'#\n")) {
       return ValueMatch::None;
     }
   }
@@ -713,19 +785,23 @@ ValueMatch validate_aws_access_key_id(std::string_view v) {
 
 ValueMatch validate_aws_secret_key(std::string_view v) {
   if (v.size() != 40) return ValueMatch::None;
-  bool up = false, low = false, digit = false;
+  // Per byte: 1 upper, 2 lower, 4 digit, 8 '/' or '+', 0 anything else; no branch per byte.
+  static constexpr auto kKind = [] {
+    std::array<std::uint8_t, 256> t{};
+    for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = 1;
+    for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = 2;
+    for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = 4;
+    t['/'] = t['+'] = 8;
+    return t;
+  }();
+  unsigned kinds = 0;
+  bool other = false;
   for (const char c : v) {
-    if (is_upper(c)) {
-      up = true;
-    } else if (is_lower(c)) {
-      low = true;
-    } else if (is_digit(c)) {
-      digit = true;
-    } else if (c != '/' && c != '+') {
-      return ValueMatch::None;
-    }
+    const unsigned k = kKind[static_cast<unsigned char>(c)];
+    kinds |= k;
+    other |= k == 0;
   }
-  return up && low && digit ? ValueMatch::NeedsNameHint : ValueMatch::None;
+  return !other && (kinds & 7) == 7 ? ValueMatch::NeedsNameHint : ValueMatch::None;
 }
 
 }  // namespace cairn::classifiers::detail

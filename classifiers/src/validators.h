@@ -3,6 +3,7 @@
 // The per-entity validators behind the RE2::Set prefilter (docs/classifiers.md, "Validators"). Each takes a
 // value already trimmed of ASCII space and says whether it is the entity.
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -42,5 +43,17 @@ struct BuiltinSpec {
 
 /// The built-in entities with their patterns, in builtin_entities() order.
 const std::vector<BuiltinSpec>& builtin_specs();
+
+/// A column name as name hints see it (see name_has_hint): lower-cased without separators, and its words.
+struct ColumnNameWords {
+  std::string compacted;
+  std::vector<std::string> words;
+};
+
+/// `column_name` split once, for has_hint() over many entities.
+ColumnNameWords split_column_name(std::string_view column_name);
+
+/// name_has_hint() on a name split by split_column_name().
+bool has_hint(const ColumnNameWords& name, const std::vector<std::string_view>& hints);
 
 }  // namespace cairn::classifiers::detail

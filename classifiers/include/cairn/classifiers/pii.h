@@ -79,6 +79,17 @@ struct ColumnVerdict {
 /// 00"; never returns more than a few characters of the value in clear.
 std::string mask_example(std::string_view entity, std::string_view value);
 
+/// How a Detector finds the entities whose pattern matches a value. Both give the same matches, hence the
+/// same verdicts; the reference exists to check and measure the fast one.
+enum class MatchPath {
+  /// Default. A byte and length prefilter per value (derived from each pattern's syntax) rules entities out,
+  /// the validators of those left run first, and only what they accept is matched against its pattern (in
+  /// classify_column, in batches of values per entity); see docs/classifiers.md, "Throughput".
+  Fast,
+  /// Every pattern on every value: the one RE2::Set holding all patterns.
+  Reference,
+};
+
 /// The compiled detectors: built once (all patterns in one RE2::Set), immutable, safe to share across
 /// threads.
 class Detector {
@@ -90,11 +101,20 @@ class Detector {
   /// The entities (built-in and custom) that `value` validates as on its own, ignoring column-name rules
   /// (NeedsNameHint values included); empty when none.
   std::vector<std::string> match(std::string_view value) const;
+  /// match(value), finding pattern matches by `path`.
+  std::vector<std::string> match(std::string_view value, MatchPath path) const;
+
+  /// The entities whose pattern (before any validator) matches the whole trimmed `value`, in entity order,
+  /// found by `path`.
+  std::vector<std::string> pattern_matches(std::string_view value, MatchPath path = MatchPath::Fast) const;
 
   /// The verdicts for one column, most confident first; empty when the column holds no entity, its type
   /// cannot hold one, or it is low-cardinality (fewer than 5 distinct among 20 or more non-null values).
   std::vector<ColumnVerdict> classify_column(std::string_view column_name, std::string_view hive_type,
                                              const std::vector<std::string>& values) const;
+  /// classify_column(column_name, hive_type, values), finding pattern matches by `path`.
+  std::vector<ColumnVerdict> classify_column(std::string_view column_name, std::string_view hive_type,
+                                             const std::vector<std::string>& values, MatchPath path) const;
 
   /// The names of every entity this detector knows, built-in first, then custom in definition order.
   std::vector<std::string> entity_names() const;
