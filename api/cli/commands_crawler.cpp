@@ -447,7 +447,7 @@ void add_connection_commands(CLI::App& app, CommandRegistry& registry) {
     cmd->footer(
         "Example:\n  AWS_SECRET_ACCESS_KEY=... cairn connection create minio --endpoint http://minio:9000 "
         "--access-key-id AKIA...");
-    registry.on(cmd, [f, print](Context& ctx) {
+    registry.on(cmd, [f](Context& ctx) {
       const json c = ctx.api().post(api_path({"v1", "connections"}), connection_body(*f, true));
       if (ctx.json()) return print_json(ctx.out(), c);
       ctx.out() << "Created connection '" << field(c, "name") << "'.\n";

@@ -122,7 +122,6 @@ constexpr std::array<std::string_view, 61> kModelOperations = {
 
 /// Lake Formation's name for "every principal"; Cairn's EVERYONE.
 constexpr std::string_view kIamAllowedPrincipals = "IAM_ALLOWED_PRINCIPALS";
-constexpr int kDefaultPageSize = 100;
 
 std::string upper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
