@@ -31,7 +31,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kEntityPlaceholder = "{entity}";
+constexpr std::string_view kEntityPlaceholder = "{entity}";
 constexpr std::int64_t kMaxSampleSize = 10000;
 constexpr std::int64_t kMaxFiles = 1000;
 
@@ -67,6 +67,14 @@ bool active(const std::string& status) {
   return status == "applied" || status == "accepted";
 }
 
+/// `value` of a tag mapping with every "{entity}" replaced by `name`.
+std::string with_entity(std::string value, std::string_view name) {
+  for (auto p = value.find(kEntityPlaceholder); p != std::string::npos;
+       p = value.find(kEntityPlaceholder, p + name.size()))
+    value.replace(p, kEntityPlaceholder.size(), name);
+  return value;
+}
+
 /// Who acts: a caller of the API, or a crawler (its hook has no caller).
 struct Actor {
   const Caller* caller = nullptr;
@@ -86,18 +94,14 @@ std::map<std::string, std::string> ClassificationSettings::tags_for(const std::s
   std::map<std::string, std::string> out;
   if (it == tags.end()) return out;
   const std::string lowered = catalog::text::lower(entity);
-  for (const auto& [key, value] : it->second) {
-    std::string v = value;
-    for (auto p = v.find(kEntityPlaceholder); p != std::string::npos; p = v.find(kEntityPlaceholder, p))
-      v.replace(p, std::char_traits<char>::length(kEntityPlaceholder), lowered), p += lowered.size();
-    out[key] = catalog::normalize_tag_value(v, "tags." + entity + "." + key);
-  }
+  for (const auto& [key, value] : it->second)
+    out[key] = catalog::normalize_tag_value(with_entity(value, lowered), "tags." + entity + "." + key);
   return out;
 }
 
 ClassificationSettings default_classification_settings() {
   ClassificationSettings s;
-  s.tags["*"] = {{"pii", kEntityPlaceholder}, {"sensitivity", "high"}};
+  s.tags["*"] = {{"pii", std::string(kEntityPlaceholder)}, {"sensitivity", "high"}};
   return s;
 }
 
@@ -136,11 +140,7 @@ ClassificationSettings classification_settings_from_json(const json& body, Class
         const std::string k = catalog::normalize_tag_key_name(key, key_field);
         std::string v = catalog::string_field(value, key_field);
         // Checked with a stand-in entity: the value must be a valid tag value whatever the entity.
-        std::string probe = v;
-        for (auto p = probe.find(kEntityPlaceholder); p != std::string::npos;
-             p = probe.find(kEntityPlaceholder))
-          probe.replace(p, std::char_traits<char>::length(kEntityPlaceholder), "x");
-        catalog::normalize_tag_value(probe, key_field);
+        catalog::normalize_tag_value(with_entity(v, "x"), key_field);
         out[k] = catalog::text::lower(v);
       }
     }
@@ -275,16 +275,9 @@ struct ClassificationService::Impl {
              const std::string& detail) {
     if (actor.caller) {
       cat.record_mutation(*actor.caller, action, resource, true, detail);
-      return;
+    } else {
+      cat.record_mutation(actor.name(), "classify-" + actor.crawler, action, resource, true, detail);
     }
-    catalog::AuditEntry entry;
-    entry.request_id = "classify-" + actor.crawler;
-    entry.principal = actor.name();
-    entry.action = action;
-    entry.resource = resource;
-    entry.decision = "ok";
-    entry.detail = detail;
-    cat.audit().record(std::move(entry));
   }
 
   std::vector<ColumnClassification> table_verdicts(const std::string& db, const std::string& table) {
@@ -302,16 +295,17 @@ struct ClassificationService::Impl {
     return out;
   }
 
-  /// Makes sure every key and value of `tags` is allowed (creating the key or adding the value), so that
-  /// assigning them cannot fail. Separate small writes: an unused allowed value changes nobody's access.
-  bool ensure_tag_values(const Actor& actor, const std::map<std::string, std::string>& tags) {
+  /// Makes sure every key of `tags` exists and allows its values (creating the key or adding the values),
+  /// so that assigning them cannot fail. Small writes of their own: an unused allowed value changes nobody's
+  /// access.
+  bool ensure_tag_values(const Actor& actor, const std::map<std::string, std::set<std::string>>& tags) {
     bool changed = false;
-    for (const auto& [key, value] : tags) {
+    for (const auto& [key, values] : tags) {
       auto existing = store.get_tag_key(key);
       if (!existing) {
         catalog::TagKey k;
         k.key = key;
-        k.values = {value};
+        k.values.assign(values.begin(), values.end());
         try {
           store.create_tag_key(k);
           audit(actor, "CreateTagKey", "tag/" + key, "for PII classification");
@@ -323,14 +317,27 @@ struct ClassificationService::Impl {
           if (!existing) throw;
         }
       }
-      if (std::find(existing->values.begin(), existing->values.end(), value) == existing->values.end()) {
-        store.update_tag_key(key, {value}, {});
-        audit(actor, "UpdateTagKey", "tag/" + key,
-              "allowed value '" + value + "' added for PII classification");
-        changed = true;
-      }
+      std::vector<std::string> missing;
+      for (const auto& value : values)
+        if (std::find(existing->values.begin(), existing->values.end(), value) == existing->values.end())
+          missing.push_back(value);
+      if (missing.empty()) continue;
+      store.update_tag_key(key, missing, {});
+      std::string added;
+      for (const auto& value : missing) added += (added.empty() ? "'" : ", '") + value + "'";
+      audit(actor, "UpdateTagKey", "tag/" + key, "allowed values " + added + " added for PII classification");
+      changed = true;
     }
     return changed;
+  }
+
+  /// The tags `entities` map to, as ensure_tag_values takes them.
+  static std::map<std::string, std::set<std::string>> tag_values_of(const ClassificationSettings& settings,
+                                                                    const std::set<std::string>& entities) {
+    std::map<std::string, std::set<std::string>> out;
+    for (const auto& entity : entities)
+      for (auto& [key, value] : settings.tags_for(entity)) out[key].insert(value);
+    return out;
   }
 
   /// The tags a column should carry from its active verdicts: for each key, the value of the most confident
@@ -416,10 +423,10 @@ struct ClassificationService::Impl {
     }
 
     // Tag keys and values the new verdicts may assign exist first (outside the group; idempotent).
-    bool tags_changed = false;
+    std::set<std::string> found_entities;
     for (const auto& [column, entities] : found)
-      for (const auto& [entity, f] : entities)
-        tags_changed |= ensure_tag_values(actor, settings.tags_for(entity));
+      for (const auto& [entity, f] : entities) found_entities.insert(entity);
+    bool tags_changed = ensure_tag_values(actor, tag_values_of(settings, found_entities));
 
     std::vector<std::pair<std::string, std::string>> audit_lines;  // resource, detail
     store.run_atomically([&] {
@@ -429,21 +436,16 @@ struct ClassificationService::Impl {
       std::map<std::string, std::map<std::string, ColumnClassification>> by_column;
       for (const auto& v : stored) by_column[v.column][v.entity] = v;
       for (const auto& [column, entities] : found) by_column[column];  // columns with new verdicts only
-      const std::set<std::string> table_columns = [&] {
-        std::set<std::string> s;
-        for (const auto& c : table.storage_descriptor.columns) s.insert(c.name);
-        return s;
-      }();
       bool group_tags_changed = false;
       for (auto& [column, entities] : by_column) {
+        // A column the table no longer has, or of which no value was read, keeps its verdicts as they are
+        // (`fingerprints` holds exactly the table's columns with values).
+        if (!fingerprints.contains(column)) continue;
         const auto fcol = found.find(column);
         std::set<std::string> names;
         for (const auto& [e, v] : entities) names.insert(e);
         if (fcol != found.end())
           for (const auto& [e, f] : fcol->second) names.insert(e);
-        // A column the table no longer has, or that was not sampled, keeps its verdicts as they are.
-        const bool sampled = fingerprints.contains(column);
-        if (!table_columns.contains(column) || !sampled) continue;
         std::vector<std::string> released;
         bool retag = false;
         std::map<std::string, ColumnClassification> after;
@@ -589,7 +591,7 @@ struct ClassificationService::Impl {
     if (current->status == status && !expected_version) return *current;
     const ClassificationSettings settings = load_settings();
     const Actor actor{&caller, {}};
-    if (accept) ensure_tag_values(actor, settings.tags_for(current->entity));
+    if (accept) ensure_tag_values(actor, tag_values_of(settings, {current->entity}));
     ColumnClassification saved;
     std::vector<std::string> changes;
     store.run_atomically([&] {

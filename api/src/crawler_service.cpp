@@ -161,8 +161,9 @@ struct CrawlerService::Impl {
   /// Glue's CrawlerRunningException: a crawler is neither changed nor deleted during a run.
   static void require_idle(const catalog::CrawlerRecord& record, const std::string& operation) {
     if (record.state == "READY") return;
-    throw Error(ErrorCode::FailedPrecondition, "crawler '" + record.name + "' is " + record.state + "; " +
-                                                   operation + " it when its run has ended (stop it first)",
+    throw Error(ErrorCode::FailedPrecondition,
+                "crawler '" + record.name + "' is " + record.state + "; " + operation +
+                    " it when its run has ended (stop it first)",
                 "name");
   }
 
@@ -284,14 +285,8 @@ struct CrawlerService::Impl {
         latest = s;
       };
       ctx.audit = [&](const std::string& action, const std::string& resource, const std::string& detail) {
-        catalog::AuditEntry entry;
-        entry.request_id = "crawl-" + std::to_string(run.id);
-        entry.principal = "crawler:" + name;
-        entry.action = action;
-        entry.resource = resource;
-        entry.decision = "ok";
-        entry.detail = detail;
-        cat.audit().record(std::move(entry));
+        cat.record_mutation("crawler:" + name, "crawl-" + std::to_string(run.id), action, resource, true,
+                            detail);
       };
       ctx.only_folders = only_folders;
       if (table_written)

@@ -107,9 +107,15 @@ void CatalogService::require(const Caller& caller, Action action, const Resource
 
 void CatalogService::record_mutation(const Caller& caller, const std::string& action,
                                      const std::string& resource, bool ok, const std::string& detail) {
+  record_mutation(subject_id(caller), caller.request_id, action, resource, ok, detail);
+}
+
+void CatalogService::record_mutation(const std::string& principal, const std::string& request_id,
+                                     const std::string& action, const std::string& resource, bool ok,
+                                     const std::string& detail) {
   catalog::AuditEntry entry;
-  entry.request_id = caller.request_id;
-  entry.principal = subject_id(caller);
+  entry.request_id = request_id;
+  entry.principal = principal;
   entry.action = action;
   entry.resource = resource;
   entry.decision = ok ? "ok" : "error";

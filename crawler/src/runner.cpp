@@ -1,14 +1,8 @@
 #include "cairn/crawler/runner.h"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <system_error>
-
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -17,6 +11,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -28,6 +23,7 @@
 #include "cairn/crawler/classify.h"
 #include "cairn/crawler/glob.h"
 #include "cairn/crawler/layout.h"
+#include "local_folder.h"
 
 namespace cairn::crawler {
 
@@ -120,10 +116,8 @@ class Lister {
     std::string base = target_.local_dir();
     while (base.size() > 1 && base.back() == '/') base.pop_back();
     const std::string dir = rel_dir.empty() ? base : base + "/" + rel_dir;
-    // readdir and fstatat relative to the open folder: no path walk per file.
-    DIR* handle = ::opendir(dir.c_str());
-    if (!handle) {
-      const int err = errno;
+    std::vector<detail::LocalEntry> entries;
+    if (const int err = detail::read_local_folder(dir, entries); err != 0) {
       if (err != EACCES) {  // folders we may not read are skipped, as before
         const std::string message = std::error_code(err, std::generic_category()).message();
         if (rel_dir.empty())
@@ -134,32 +128,21 @@ class Lister {
       ++stats_.folders_listed;
       return;
     }
-    const std::unique_ptr<DIR, int (*)(DIR*)> closer(handle, ::closedir);
-    const int fd = ::dirfd(handle);
     ++stats_.folders_listed;
     std::vector<std::string> subdirs;
     const std::string rel_prefix = rel_dir.empty() ? std::string() : rel_dir + "/";
-    while (const dirent* entry = ::readdir(handle)) {
-      const char* name = entry->d_name;
-      if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
-      std::string rel = rel_prefix + name;
-      if (entry->d_type == DT_DIR) {
-        subdirs.push_back(std::move(rel));  // symbolic links to folders are not followed (no cycles)
+    for (auto& e : entries) {
+      std::string rel = rel_prefix + e.name;
+      if (e.folder) {
+        subdirs.push_back(std::move(rel));
         continue;
       }
-      struct stat st {};
-      if (::fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-      if (S_ISDIR(st.st_mode)) {
-        subdirs.push_back(std::move(rel));
-      } else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) {
-        if (S_ISLNK(st.st_mode) && (::fstatat(fd, name, &st, 0) != 0 || !S_ISREG(st.st_mode))) continue;
-        if (!keep(rel)) continue;
-        Listed f;
-        f.rel = std::move(rel);
-        f.size = static_cast<std::int64_t>(st.st_size);
-        f.mtime = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
-        out.push_back(std::move(f));
-      }
+      if (!keep(rel)) continue;
+      Listed f;
+      f.rel = std::move(rel);
+      f.size = static_cast<std::int64_t>(e.size);
+      f.mtime = e.mtime_ms;
+      out.push_back(std::move(f));
     }
     std::sort(subdirs.begin(), subdirs.end());
     for (const auto& d : subdirs) list_local(d, known_dirs, out);
@@ -394,8 +377,9 @@ class Applier {
   /// and the plan left none out; partitions elsewhere are then known to be as stored and are not read.
   /// Returns the table's name in the catalog (unique_name may have changed it); "" when `changed` is false.
   std::string apply(const PlannedTable& planned, const CrawlTarget& target, bool changed,
-             const std::set<std::string>* changed_dirs, const std::vector<catalog::CrawlerFile>& state_files,
-             const std::vector<std::string>& state_removed) {
+                    const std::set<std::string>* changed_dirs,
+                    const std::vector<catalog::CrawlerFile>& state_files,
+                    const std::vector<std::string>& state_removed) {
     catalog::Store& store = *ctx_.store;
     catalog::Table table = table_of(planned, target, def_.name);
     if (!changed) {

@@ -1,9 +1,5 @@
 #include "cairn/crawler/table_sample.h"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <system_error>
@@ -11,6 +7,7 @@
 
 #include "cairn/catalog/error.h"
 #include "cairn/catalog/text_util.h"
+#include "local_folder.h"
 
 namespace cairn::crawler {
 
@@ -65,42 +62,21 @@ class Collector {
 /// "name/", which is S3's key order) until it returns false. Symbolic links to folders are not followed.
 bool walk_local(const std::string& dir, const std::function<bool(const std::string&, std::uint64_t)>& visit,
                 bool top) {
-  DIR* handle = ::opendir(dir.c_str());
-  if (!handle) {
-    const int err = errno;
+  std::vector<detail::LocalEntry> read;
+  if (const int err = detail::read_local_folder(dir, read); err != 0) {
     if (top)
       throw Error(err == ENOENT ? ErrorCode::NotFound : ErrorCode::Unavailable,
                   "cannot list the table location " + dir + ": " +
                       std::error_code(err, std::generic_category()).message());
     return true;  // an unreadable sub-folder is skipped, as the crawler does
   }
-  const std::unique_ptr<DIR, int (*)(DIR*)> closer(handle, ::closedir);
-  struct Entry {
-    std::string key;  // name, or name + "/" for a folder
-    bool folder = false;
-    std::uint64_t size = 0;
-  };
-  std::vector<Entry> entries;
-  const int fd = ::dirfd(handle);
-  while (const dirent* e = ::readdir(handle)) {
-    const std::string_view name = e->d_name;
-    if (name == "." || name == ".." || hidden(name)) continue;
-    struct stat st {};
-    if (::fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    if (S_ISDIR(st.st_mode)) {
-      entries.push_back({std::string(name) + "/", true, 0});
-    } else if (S_ISREG(st.st_mode) ||
-               (S_ISLNK(st.st_mode) && ::fstatat(fd, e->d_name, &st, 0) == 0 && S_ISREG(st.st_mode))) {
-      entries.push_back({std::string(name), false, static_cast<std::uint64_t>(st.st_size)});
-    }
-  }
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.key < b.key; });
-  for (const auto& e : entries) {
-    if (e.folder) {
-      if (!walk_local(dir + "/" + e.key.substr(0, e.key.size() - 1), visit, false)) return false;
-    } else if (!visit(dir + "/" + e.key, e.size)) {
+  std::erase_if(read, [](const detail::LocalEntry& e) { return hidden(e.name); });
+  const auto key = [](const detail::LocalEntry& e) { return e.folder ? e.name + "/" : e.name; };
+  std::sort(read.begin(), read.end(),
+            [&](const detail::LocalEntry& a, const detail::LocalEntry& b) { return key(a) < key(b); });
+  for (const auto& e : read) {
+    if (e.folder ? !walk_local(dir + "/" + e.name, visit, false) : !visit(dir + "/" + e.name, e.size))
       return false;
-    }
   }
   return true;
 }

@@ -20,10 +20,7 @@ import sys
 import tempfile
 import time
 
-import boto3
 import botocore.awsrequest
-import botocore.config
-from botocore.exceptions import ClientError
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -38,24 +35,10 @@ EMPLOYEE_COLUMNS = [("id", "bigint"), ("name", "string"), ("salary", "decimal(10
 
 
 def client(service, endpoint, key, secret):
-    config = botocore.config.Config(retries={"max_attempts": 1})
-    return boto3.client(service, endpoint_url=endpoint, region_name=REGION, aws_access_key_id=key,
-                        aws_secret_access_key=secret, config=config)
+    return cairn_testing.aws_client(service, endpoint, key, secret, REGION)
 
 
-def expect_error(fn, code, contains=(), status=None):
-    """Runs fn, which must fail with the Glue error `code` whose message contains every string given."""
-    try:
-        fn()
-    except ClientError as err:
-        error = err.response["Error"]
-        assert error["Code"] == code, (code, err.response)
-        for text in ([contains] if isinstance(contains, str) else contains):
-            assert text in error["Message"], (text, error["Message"])
-        if status is not None:
-            assert err.response["ResponseMetadata"]["HTTPStatusCode"] == status, err.response
-        return error["Message"]
-    raise AssertionError("expected %s, the call succeeded" % code)
+expect_error = cairn_testing.expect_client_error
 
 
 def table_input(name, columns, partition_keys=(), location=None):

@@ -17,9 +17,6 @@ import shutil
 import subprocess
 import sys
 
-import boto3
-import botocore.config
-from botocore.exceptions import ClientError
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -46,24 +43,10 @@ def Native(endpoint, key, secret):
 
 
 def lf_client(endpoint, key, secret):
-    config = botocore.config.Config(retries={"max_attempts": 1})
-    return boto3.client("lakeformation", endpoint_url=endpoint, region_name=REGION, aws_access_key_id=key,
-                        aws_secret_access_key=secret, config=config)
+    return cairn_testing.aws_client("lakeformation", endpoint, key, secret, REGION)
 
 
-def expect_error(fn, code, contains=(), status=None):
-    """Runs fn, which must fail with the Lake Formation error `code` whose message contains every string given."""
-    try:
-        fn()
-    except ClientError as err:
-        error = err.response["Error"]
-        assert error["Code"] == code, (code, err.response)
-        for text in ([contains] if isinstance(contains, str) else contains):
-            assert text in error["Message"], (text, error["Message"])
-        if status is not None:
-            assert err.response["ResponseMetadata"]["HTTPStatusCode"] == status, err.response
-        return error["Message"]
-    raise AssertionError("expected %s, the call succeeded" % code)
+expect_error = cairn_testing.expect_client_error
 
 
 def column(name, type_):

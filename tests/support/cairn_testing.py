@@ -20,10 +20,13 @@ import urllib.parse
 import urllib.request
 import uuid
 
+import boto3
 import botocore.auth
+import botocore.config
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
 
 
 class Cairnd:
@@ -271,3 +274,26 @@ def main_over_stores(argv, run_store):
         passed, failed = passed + p, failed + f
     print("%d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
+
+
+def aws_client(service, endpoint, key, secret, region="us-east-1"):
+    """A boto3 client of `service` ("glue", "lakeformation") for cairnd at `endpoint`, without retries."""
+    config = botocore.config.Config(retries={"max_attempts": 1})
+    return boto3.client(service, endpoint_url=endpoint, region_name=region, aws_access_key_id=key,
+                        aws_secret_access_key=secret, config=config)
+
+
+def expect_client_error(fn, code, contains=(), status=None):
+    """Runs fn, which must fail with the AWS error `code` whose message contains every string given (and, when
+    given, the HTTP status); returns the message."""
+    try:
+        fn()
+    except ClientError as err:
+        error = err.response["Error"]
+        assert error["Code"] == code, (code, err.response)
+        for text in ([contains] if isinstance(contains, str) else contains):
+            assert text in error["Message"], (text, error["Message"])
+        if status is not None:
+            assert err.response["ResponseMetadata"]["HTTPStatusCode"] == status, err.response
+        return error["Message"]
+    raise AssertionError("expected %s, the call succeeded" % code)

@@ -217,6 +217,9 @@ class CatalogService {
   /// Records a mutation's outcome.
   void record_mutation(const Caller& caller, const std::string& action, const std::string& resource, bool ok,
                        const std::string& detail);
+  /// The same for a mutation without a caller, made by a part of the server (`principal` "crawler:<name>").
+  void record_mutation(const std::string& principal, const std::string& request_id, const std::string& action,
+                       const std::string& resource, bool ok, const std::string& detail);
 
  private:
   /// Records an authorization decision in the audit log.
