@@ -163,8 +163,16 @@ struct Detector::Impl {
     std::unique_ptr<RE2> re;
   };
 
+  // What a validator's acceptance says of the entity's pattern (validators.h, BuiltinSpec).
+  enum class Implies : std::uint8_t {
+    Nothing,  // a custom entity: the pattern decides
+    Ascii,    // an ASCII value the validator accepts matches the pattern
+    Always,   // every value the validator accepts matches the pattern
+  };
+
   struct Entity {
     std::string name;
+    Implies implies = Implies::Nothing;
     bool has_checksum = false;
     bool needs_name_hint = false;
     double threshold = 0.8;
@@ -299,6 +307,21 @@ struct Detector::Impl {
     ValueMatch match;
   };
 
+  // True when entity `i`'s validator, having accepted `value`, vouches for its pattern too: the match needs
+  // no RE2.
+  bool implied(std::size_t i, std::string_view value) const {
+    switch (entities[i].implies) {
+      case Implies::Always:
+        return true;
+      case Implies::Ascii:
+        return std::all_of(value.begin(), value.end(),
+                           [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+      case Implies::Nothing:
+        break;
+    }
+    return false;
+  }
+
   // True when entity `i`'s pattern matches the whole `value`.
   bool pattern_match(std::size_t i, std::string_view value) const {
     return entities[i].re->get().Match(value, 0, value.size(), RE2::ANCHOR_BOTH, nullptr, 0);
@@ -329,16 +352,23 @@ struct Detector::Impl {
     }
   }
 
-  // Fast path, second half: keeps the entities of `found` whose pattern matches `value`, each checked by its
-  // own RE2 or, with more than kMaxSeparateMatches, all by the Set.
+  // Fast path, second half: keeps the entities of `found` whose pattern matches `value`: those whose
+  // validator vouches for it (implied()) at once, the others each by its own RE2 or, with more than
+  // kMaxSeparateMatches, all by the Set.
   void confirm(std::string_view value, std::vector<int>& scratch, std::vector<Found>& found) const {
-    if (found.size() <= kMaxSeparateMatches) {
-      std::erase_if(found, [&](const Found& f) { return !pattern_match(f.entity, value); });
+    std::size_t unsure = 0;
+    for (const Found& f : found) unsure += implied(f.entity, value) ? 0 : 1;
+    if (unsure == 0) return;
+    if (unsure <= kMaxSeparateMatches) {
+      std::erase_if(found, [&](const Found& f) {
+        return !implied(f.entity, value) && !pattern_match(f.entity, value);
+      });
       return;
     }
     set.Match(value, &scratch);
     std::erase_if(found, [&](const Found& f) {
-      return std::find(scratch.begin(), scratch.end(), static_cast<int>(f.entity)) == scratch.end();
+      return !implied(f.entity, value) &&
+             std::find(scratch.begin(), scratch.end(), static_cast<int>(f.entity)) == scratch.end();
     });
   }
 
@@ -395,6 +425,7 @@ Detector Detector::create(std::vector<CustomEntityType> custom) {
     e.threshold = spec.info->threshold;
     e.hints = spec.info->name_hints;
     e.validate = spec.validate;
+    e.implies = spec.implies_pattern_past_ascii ? Impl::Implies::Always : Impl::Implies::Ascii;
     const std::string name = e.name;
     if (!impl->add(std::move(e), spec.info->pattern, error)) {
       throw Error(ErrorCode::Internal, "built-in pattern of " + name + " does not compile: " + error);
@@ -564,11 +595,14 @@ std::vector<ColumnVerdict> Detector::classify_column(std::string_view column_nam
   std::vector<Pending> pending;
   pending.reserve(kHopelessCheckEvery * 2);
   std::string joined;
-  // Defers the pattern check of `v` for an entity with a batch pattern. A value holding '\n' is checked at
-  // once: joined with others, its '\n' could pass for a joint (the prefilter, which rules such values out
-  // for these entities, is skipped when one entity is left).
+  // Defers the pattern check of `v` for an entity with a batch pattern, or counts `v` at once when the
+  // entity's validator vouches for the pattern. A value holding '\n' is checked at once: joined with others,
+  // its '\n' could pass for a joint (the prefilter, which rules such values out for these entities, is
+  // skipped when one entity is left).
   auto defer = [&](std::string_view v, std::size_t at, const Impl::Found& f) {
-    if (v.find('\n') == std::string_view::npos) {
+    if (impl_->implied(f.entity, v)) {
+      count_match(f.entity, f.match, v, at);
+    } else if (v.find('\n') == std::string_view::npos) {
       pending.push_back({v, at, f});
     } else if (impl_->pattern_match(f.entity, v)) {
       count_match(f.entity, f.match, v, at);

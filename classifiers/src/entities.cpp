@@ -195,8 +195,10 @@ const std::vector<BuiltinSpec>& builtin_specs() {
     };
     std::vector<BuiltinSpec> specs;
     const auto& entities = builtin_entities();
-    for (std::size_t i = 0; i < entities.size(); ++i)
-      specs.push_back(BuiltinSpec{&entities[i], kValidators[i]});
+    for (std::size_t i = 0; i < entities.size(); ++i) {
+      const bool letters = entities[i].name == "PERSON_NAME" || entities[i].name == "POSTAL_ADDRESS";
+      specs.push_back(BuiltinSpec{&entities[i], kValidators[i], !letters});
+    }
     return specs;
   }();
   return kSpecs;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <string_view>
 
 namespace cairn::classifiers::detail {
@@ -91,6 +92,27 @@ bool all_same(std::string_view s) {
     if (c != s.front()) return false;
   }
   return true;
+}
+
+// True when the bytes of `seps` in `v` each stand right after a number of significant (other) bytes listed in
+// `cuts`, one at most at each and never first or last: the layout a pattern such as "[0-9]{2} ?[0-9]{3}"
+// allows. Validators that drop separators wherever they are check it (when they dropped any), so that what
+// they accept their entity's pattern matches (see "Validators imply patterns" in docs/classifiers.md).
+bool separators_at(std::string_view v, std::string_view seps, std::initializer_list<unsigned> cuts) {
+  std::uint64_t allowed = 0;  // bit k: a separator may follow k significant bytes
+  for (const unsigned k : cuts) allowed |= std::uint64_t{1} << k;
+  unsigned significant = 0;
+  bool after_separator = true;  // a separator cannot come first
+  for (const char c : v) {
+    if (!is_one_of(c, seps)) {
+      ++significant;
+      after_separator = false;
+      continue;
+    }
+    if (after_separator || significant >= 64 || ((allowed >> significant) & 1) == 0) return false;
+    after_separator = true;
+  }
+  return !after_separator || v.empty();
 }
 
 int num(std::string_view digits) {
@@ -184,6 +206,25 @@ bool national(std::string_view d) {
   if (d.size() == 9 && d[0] >= '6') return true;                      // ES
   if (nanp(d)) return true;                                           // US
   return d.size() == 11 && d[0] == '1' && nanp(d.substr(1));
+}
+
+// ---- CREDIT_CARD ----
+
+// Digits written in groups as the pattern allows: four, then two to four groups of three to six, each after
+// one ' ' or '-'.
+bool card_groups(std::string_view v) {
+  std::size_t groups = 0;
+  std::size_t i = 0;
+  while (true) {
+    const std::size_t start = i;
+    while (i < v.size() && is_digit(v[i])) ++i;
+    const std::size_t length = i - start;
+    if (groups == 0 ? length != 4 : (length < 3 || length > 6)) return false;
+    ++groups;
+    if (i == v.size()) return groups >= 3 && groups <= 5;
+    if (v[i] != ' ' && v[i] != '-') return false;
+    ++i;
+  }
 }
 
 // ---- IBAN / BIC tables ----
@@ -364,6 +405,8 @@ ValueMatch validate_phone(std::string_view v) {
   if (v.size() < 8 || v.size() > 32 || date_shaped(v)) return ValueMatch::None;
   const bool plus = v.front() == '+';
   if (plus) v.remove_prefix(1);
+  // The pattern's ends: a digit or '(' first, a digit last.
+  if (!(is_digit(v.front()) || v.front() == '(') || !is_digit(v.back())) return ValueMatch::None;
   Compact c;
   // "+49 (0)30 ..." writes the trunk prefix in parentheses: it is not dialled from abroad.
   const std::size_t trunk = plus ? v.find("(0)") : std::string_view::npos;
@@ -398,6 +441,7 @@ ValueMatch validate_credit_card(std::string_view v) {
   const std::string_view d = c.view();
   const std::size_t n = d.size();
   if (n < 13 || n > 19 || !all_digits(d) || all_same(d)) return ValueMatch::None;
+  if (c.separators > 0 && !card_groups(v)) return ValueMatch::None;
   const int p2 = num(d.substr(0, 2));
   const int p3 = num(d.substr(0, 3));
   const int p4 = num(d.substr(0, 4));
@@ -424,8 +468,9 @@ ValueMatch validate_iban(std::string_view v) {
   Compact c;
   if (!compact(v, " ", c)) return ValueMatch::None;
   const std::string_view s = c.view();
-  if (s.size() < 15 || s.size() > 34 || !is_upper(s[0]) || !is_upper(s[1]) || !is_digit(s[2]) ||
-      !is_digit(s[3])) {
+  // v[0..3] themselves (no space among them) are the country and check digits.
+  if (s.size() < 15 || s.size() > 34 || !is_alpha(v[0]) || !is_alpha(v[1]) || !is_digit(v[2]) ||
+      !is_digit(v[3])) {
     return ValueMatch::None;
   }
   if (static_cast<std::size_t>(iban_length(s[0], s[1])) != s.size()) return ValueMatch::None;
@@ -539,7 +584,10 @@ ValueMatch validate_de_tax_id(std::string_view v) {
   Compact c;
   if (!compact(v, " ", c)) return ValueMatch::None;
   const std::string_view d = c.view();
-  if (d.size() != 11 || !all_digits(d) || d[0] == '0') return ValueMatch::None;
+  if (d.size() != 11 || !all_digits(d) || d[0] == '0' ||
+      (c.separators > 0 && !separators_at(v, " ", {2, 5, 8}))) {
+    return ValueMatch::None;
+  }
   // Digit-repeat rule: in the first ten digits exactly one digit occurs two or three times, every other at
   // most once, and no digit stands three times in a row.
   std::array<int, 10> counts{};
@@ -579,7 +627,8 @@ ValueMatch validate_fr_nir(std::string_view v) {
   Compact c;
   if (!compact(v, " ", c)) return ValueMatch::None;
   const std::string_view s = c.view();
-  if (s.size() != 15) return ValueMatch::None;
+  if (s.size() != 15 || (c.separators > 0 && !separators_at(v, " ", {1, 3, 5, 7, 10, 13})))
+    return ValueMatch::None;
   if (s[0] != '1' && s[0] != '2' && s[0] != '7' && s[0] != '8') return ValueMatch::None;
   if (!all_digits(s.substr(1, 4)) || !all_digits(s.substr(7))) return ValueMatch::None;
   const int month = num(s.substr(3, 2));
@@ -634,8 +683,9 @@ ValueMatch validate_es_dni(std::string_view v) {
   int prefix = 0;
   if (s[0] == 'X' || s[0] == 'Y' || s[0] == 'Z') {
     prefix = s[0] - 'X';
-    if (!all_digits(s.substr(1, 7))) return ValueMatch::None;
-  } else if (!all_digits(s.substr(0, 8))) {
+    if (!all_digits(s.substr(1, 7)) || (c.separators > 0 && !separators_at(v, " -", {1, 8})))
+      return ValueMatch::None;
+  } else if (!all_digits(s.substr(0, 8)) || (c.separators > 0 && !separators_at(v, " -", {8}))) {
     return ValueMatch::None;
   }
   if (!is_upper(s[8])) return ValueMatch::None;
@@ -648,7 +698,11 @@ ValueMatch validate_es_dni(std::string_view v) {
 
 ValueMatch validate_gb_nino(std::string_view v) {
   Compact c;
-  if (!compact(v, " ", c) || c.n != 9) return ValueMatch::None;
+  if (!compact(v, " ", c) || c.n != 9 || (c.separators > 0 && !separators_at(v, " ", {2, 4, 6, 8})))
+    return ValueMatch::None;
+  for (const char ch : v) {
+    if (is_lower(ch)) return ValueMatch::None;  // the letters are capitals
+  }
   const std::string_view s = c.view();
   if (!is_upper(s[0]) || !is_upper(s[1]) || !all_digits(s.substr(2, 6)) || s[8] < 'A' || s[8] > 'D') {
     return ValueMatch::None;
@@ -664,7 +718,9 @@ ValueMatch validate_gb_nino(std::string_view v) {
 ValueMatch validate_nl_bsn(std::string_view v) {
   Compact c;
   if (!compact(v, ".", c)) return ValueMatch::None;
-  if (c.separators != 0 && !(v.size() == 11 && v[4] == '.' && v[7] == '.')) return ValueMatch::None;
+  if (c.separators != 0 && !(c.separators == 2 && v.size() == 11 && v[4] == '.' && v[7] == '.')) {
+    return ValueMatch::None;
+  }
   std::string_view d = c.view();
   if ((d.size() != 8 && d.size() != 9) || !all_digits(d)) return ValueMatch::None;
   std::array<char, 9> s{};
@@ -698,9 +754,17 @@ ValueMatch validate_passport_number(std::string_view v) {
 
 ValueMatch validate_date_of_birth(std::string_view v) {
   // An ISO timestamp's date part: "1985-03-12T00:00:00Z", "1985-03-12 00:00:00".
-  if (v.size() > 10 && (v[10] == 'T' || v[10] == ' ')) v = v.substr(0, 10);
+  bool time = false;
+  if (v.size() > 10 && (v[10] == 'T' || v[10] == ' ')) {
+    for (const char c : v.substr(11)) {
+      if (!is_digit(c) && !is_one_of(c, ":.+Z-")) return ValueMatch::None;
+    }
+    v = v.substr(0, 10);
+    time = true;
+  }
   std::array<std::string_view, 3> g;
   if (!three_digit_groups(v, "./-", g) || g[1].size() > 2 || g[1].empty()) return ValueMatch::None;
+  if (time && g[0].size() != 4) return ValueMatch::None;  // a time follows year-first dates only
   int y = 0, m = 0, d = 0;
   if (g[0].size() == 4 && g[2].size() <= 2 && !g[2].empty()) {
     y = num(g[0]);
@@ -725,7 +789,7 @@ ValueMatch validate_date_of_birth(std::string_view v) {
 }
 
 ValueMatch validate_person_name(std::string_view v) {
-  if (v.size() < 2 || v.size() > 60) return ValueMatch::None;
+  if (v.size() < 2 || v.size() > 60 || !(is_alpha(v[0]) || utf8_lead(v[0]))) return ValueMatch::None;
   std::size_t words = 0;
   bool capitalised = false;
   std::size_t i = 0;
@@ -753,7 +817,7 @@ ValueMatch validate_person_name(std::string_view v) {
 }
 
 ValueMatch validate_postal_address(std::string_view v) {
-  if (v.size() < 8 || v.size() > 200) return ValueMatch::None;
+  if (v.size() < 8 || v.size() > 200 || !(is_alnum(v[0]) || utf8_lead(v[0]))) return ValueMatch::None;
   if (v.find('@') != std::string_view::npos || v.find("://") != std::string_view::npos)
     return ValueMatch::None;
   std::size_t digits = 0, words = 0, run = 0;
@@ -767,7 +831,7 @@ ValueMatch validate_postal_address(std::string_view v) {
     run = 0;
     if (is_digit(c)) {
       ++digits;
-    } else if (!is_one_of(c, " ,.-/'#\n")) {
+    } else if (!is_one_of(c, " ,.-/'#")) {
       return ValueMatch::None;
     }
   }

@@ -35,10 +35,15 @@ ValueMatch validate_postal_address(std::string_view v);
 ValueMatch validate_aws_access_key_id(std::string_view v);
 ValueMatch validate_aws_secret_key(std::string_view v);
 
-/// A built-in entity: its rules and prefilter pattern (EntityInfo) and its validator.
+/// A built-in entity: its rules and prefilter pattern (EntityInfo) and its validator. Every built-in
+/// validator accepts (Valid or NeedsNameHint) only values its pattern matches, or, when
+/// `implies_pattern_past_ascii` is false, only ASCII values its pattern matches (PERSON_NAME and
+/// POSTAL_ADDRESS take any byte >= 0x80 as part of a letter; their patterns want Unicode letters).
+/// tests/classifiers/validators_test.cpp checks it.
 struct BuiltinSpec {
   const EntityInfo* info;
   Validator validate;
+  bool implies_pattern_past_ascii;
 };
 
 /// The built-in entities with their patterns, in builtin_entities() order.
