@@ -511,6 +511,10 @@ ValueMatch validate_us_ssn(std::string_view v) {
 
 ValueMatch validate_ip_address(std::string_view v) {
   if (v.empty() || v.size() > 45) return ValueMatch::None;
+  // inet_pton reads a C string: a NUL (or any byte but these) would end or bend what it parses.
+  for (const char c : v) {
+    if (!is_hex(c) && c != '.' && c != ':') return ValueMatch::None;
+  }
   char text[46];
   std::memcpy(text, v.data(), v.size());
   text[v.size()] = '\0';
