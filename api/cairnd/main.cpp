@@ -57,6 +57,12 @@ int main(int argc, char** argv) {
       ->envname("CAIRN_WORKER_THREADS")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
+  app.add_option("--active-workers", config.server.active_workers,
+                 "Worker threads woken for queued requests at once (0: one per core, at least 2); the rest "
+                 "wake for a request that has waited 2 ms")
+      ->envname("CAIRN_ACTIVE_WORKERS")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
   app.add_option("--db-pool-size", config.db_pool_size, "PostgreSQL connections per node")
       ->envname("CAIRN_DB_POOL_SIZE")
       ->check(CLI::Range(1, 256))

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -137,15 +138,37 @@ std::string format_endpoint(const tcp::endpoint& ep) {
   return host + ":" + std::to_string(ep.port());
 }
 
+/// The pool's active threads for `configured` (0: the machine's cores, at least 2).
+int active_workers(int configured) {
+  if (configured > 0) return configured;
+  return static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+}
+
 /// Fixed-size pool for handler work; at most `max_pending` tasks wait, the rest are refused.
+///
+/// Of its threads, at most `active` are woken for queued work at once: a task queued while that many are
+/// awake waits for one of them to finish its task, which then takes the next without sleeping. Waking a
+/// parked thread for every task costs a futex wake and a context switch each, and on a machine with fewer
+/// cores than threads the woken threads only preempt one another (measured: GetTable on the 2-core machine
+/// cost ~30% more CPU per request with 8 threads woken freely than with 2; docs/performance.md). The other
+/// threads are headroom for handlers that block (store round trips, S3 reads): a task that has waited
+/// kStallWake wakes one more thread, from the next submission or from the watchdog thread, so handlers that
+/// block never hold the queue up for longer than that.
 class WorkerPool {
  public:
   enum class Submit { Accepted, Full, Stopped };
 
-  WorkerPool(int threads, std::size_t max_pending) : max_pending_(max_pending) {
-    int count = threads > 0 ? threads : 1;
-    threads_.reserve(static_cast<std::size_t>(count));
+  /// A task that waited this long wakes a thread beyond the active ones.
+  static constexpr auto kStallWake = std::chrono::milliseconds(2);
+
+  WorkerPool(int threads, int active, std::size_t max_pending)
+      : max_pending_(max_pending),
+        workers_(static_cast<std::size_t>(std::max(threads, 1))),
+        active_(static_cast<std::size_t>(std::clamp(active, 1, std::max(threads, 1)))) {
+    const int count = static_cast<int>(workers_);
+    threads_.reserve(static_cast<std::size_t>(count) + 1);
     for (int i = 0; i < count; ++i) threads_.emplace_back([this] { run(); });
+    threads_.emplace_back([this] { watch(); });
   }
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -153,13 +176,24 @@ class WorkerPool {
 
   /// Queues `task` unless `max_pending` tasks already wait or the pool is stopped.
   Submit try_submit(std::function<void()> task) {
+    bool wake = false;
+    bool watch = false;
     {
       std::lock_guard lock(mu_);
       if (stopping_) return Submit::Stopped;
       if (tasks_.size() >= max_pending_) return Submit::Full;
-      tasks_.push_back(std::move(task));
+      const Clock::time_point now = Clock::now();
+      tasks_.push_back({std::move(task), now});
+      wake = should_wake(now);
+      if (wake) {
+        ++waking_;
+      } else if (watchdog_idle_) {
+        watchdog_idle_ = false;  // a task waits for a busy thread: the watchdog keeps an eye on it
+        watch = true;
+      }
     }
-    work_cv_.notify_one();
+    if (wake) work_cv_.notify_one();
+    if (watch) watch_cv_.notify_one();
     return Submit::Accepted;
   }
 
@@ -171,13 +205,14 @@ class WorkerPool {
 
   /// Drops waiting tasks and joins the threads (a running task is waited for). Idempotent.
   void shutdown() {
-    std::deque<std::function<void()>> dropped;
+    std::deque<Queued> dropped;
     {
       std::lock_guard lock(mu_);
       stopping_ = true;
       dropped.swap(tasks_);
     }
     work_cv_.notify_all();
+    watch_cv_.notify_all();
     for (auto& t : threads_) {
       if (t.joinable()) t.join();
     }
@@ -185,34 +220,76 @@ class WorkerPool {
   }
 
  private:
+  struct Queued {
+    std::function<void()> task;
+    Clock::time_point queued;
+  };
+
+  // Whether the task just queued should wake a parked thread: fewer than `active_` threads are awake (or
+  // being woken), or the oldest queued task has waited kStallWake. Called with mu_ held.
+  bool should_wake(Clock::time_point now) const {
+    if (parked_ <= waking_) return false;  // every parked thread is already being woken
+    const std::size_t awake = workers_ - parked_ + waking_;
+    return awake < active_ || now - tasks_.front().queued >= kStallWake;
+  }
+
   void run() {
+    std::unique_lock lock(mu_);
     while (true) {
-      std::function<void()> task;
-      {
-        std::unique_lock lock(mu_);
-        work_cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
-        if (stopping_) return;
-        task = std::move(tasks_.front());
-        tasks_.pop_front();
-        ++running_;
+      while (!stopping_ && tasks_.empty()) {
+        ++parked_;
+        work_cv_.wait(lock);
+        --parked_;
+        if (waking_ > 0) --waking_;
       }
+      if (stopping_) return;
+      std::function<void()> task = std::move(tasks_.front().task);
+      tasks_.pop_front();
+      ++running_;
+      lock.unlock();
       task();
       task = nullptr;
-      {
-        std::lock_guard lock(mu_);
-        --running_;
-        if (running_ == 0 && tasks_.empty()) idle_cv_.notify_all();
+      lock.lock();
+      --running_;
+      if (running_ == 0 && tasks_.empty()) idle_cv_.notify_all();
+    }
+  }
+
+  // Wakes a parked thread whenever the oldest queued task has waited kStallWake (its handlers are blocked);
+  // sleeps without a timeout while no task waits for a busy thread.
+  void watch() {
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      if (tasks_.empty()) {
+        watchdog_idle_ = true;
+        watch_cv_.wait(lock, [this] { return stopping_ || !watchdog_idle_; });
+        continue;
+      }
+      const Clock::time_point due = tasks_.front().queued + kStallWake;
+      watch_cv_.wait_until(lock, due, [this] { return stopping_; });
+      if (stopping_ || tasks_.empty()) continue;
+      if (Clock::now() - tasks_.front().queued >= kStallWake && parked_ > waking_) {
+        ++waking_;
+        work_cv_.notify_one();
+        // The woken thread takes the oldest task; the next check is for the one after it.
+        watch_cv_.wait_for(lock, kStallWake, [this] { return stopping_; });
       }
     }
   }
 
   const std::size_t max_pending_;
+  const std::size_t workers_;  // threads running tasks (the watchdog is one more)
+  const std::size_t active_;
   std::mutex mu_;
   std::condition_variable work_cv_;
   std::condition_variable idle_cv_;
-  std::deque<std::function<void()>> tasks_;  // guarded by mu_
-  std::size_t running_ = 0;                  // guarded by mu_
-  bool stopping_ = false;                    // guarded by mu_
+  std::condition_variable watch_cv_;
+  std::deque<Queued> tasks_;    // guarded by mu_
+  std::size_t running_ = 0;     // guarded by mu_
+  std::size_t parked_ = 0;      // threads waiting on work_cv_; guarded by mu_
+  std::size_t waking_ = 0;      // parked threads notified and not yet awake; guarded by mu_
+  bool watchdog_idle_ = false;  // the watchdog waits without a timeout; guarded by mu_
+  bool stopping_ = false;       // guarded by mu_
   std::vector<std::thread> threads_;
 };
 
@@ -225,7 +302,7 @@ class ServerCore {
   ServerCore(ServerOptions options, HttpHandler handler)
       : options_(std::move(options)),
         handler_(std::move(handler)),
-        pool_(options_.worker_threads, options_.max_pending),
+        pool_(options_.worker_threads, active_workers(options_.active_workers), options_.max_pending),
         acceptor_(net::make_strand(ioc_)) {}
 
   void start();

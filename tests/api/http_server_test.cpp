@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <set>
@@ -365,19 +366,14 @@ TEST(HttpServer, RequestIdsArePresentUniqueAndClientIdsReused) {
   EXPECT_TRUE(is_hex16(header_of(replaced, "x-request-id")));
 }
 
-TEST(HttpServer, HandlerRunsOffTheIoThread) {
-  ServerOptions options = test_options();
-  options.io_threads = 1;
-  options.worker_threads = 2;
+// Starts a server on `options` whose handler (after `seen`, when given) blocks a request for /block until the
+// test ends, and expects every path of `served` answered on another connection meanwhile.
+void expect_served_while_one_blocks(const ServerOptions& options, const std::vector<std::string>& served,
+                                    const std::function<void(const HttpRequest&)>& seen = nullptr) {
   Gate gate;
   std::promise<void> entered;
-  std::mutex ids_mu;
-  std::set<std::thread::id> handler_threads;
   HttpServer server(options, [&](const HttpRequest& req) {
-    {
-      std::lock_guard lock(ids_mu);
-      handler_threads.insert(std::this_thread::get_id());
-    }
+    if (seen) seen(req);
     if (req.path == "/block") {
       entered.set_value();
       gate.wait();
@@ -389,15 +385,41 @@ TEST(HttpServer, HandlerRunsOffTheIoThread) {
     HttpClient client(endpoint_for(server), 10s);
     return client.send("GET", "/block", {}, "").body;
   });
+  struct OpenAtExit {
+    Gate& gate;
+    ~OpenAtExit() { gate.open(); }  // also when a send below throws, so the blocked request ends
+  } open_at_exit{gate};
   entered.get_future().wait();
-  // With the only I/O thread free, a second connection is served while the first handler blocks.
   HttpClient other(endpoint_for(server), 5s);
-  EXPECT_EQ(other.send("GET", "/fast", {}, "").body, "/fast");
+  for (const std::string& path : served) EXPECT_EQ(other.send("GET", path, {}, "").body, path);
   gate.open();
   EXPECT_EQ(blocked.get(), "/block");
+}
+
+TEST(HttpServer, HandlerRunsOffTheIoThread) {
+  ServerOptions options = test_options();
+  options.io_threads = 1;
+  options.worker_threads = 2;
+  std::mutex ids_mu;
+  std::set<std::thread::id> handler_threads;
+  // With the only I/O thread free, a second connection is served while the first handler blocks.
+  expect_served_while_one_blocks(options, {"/fast"}, [&](const HttpRequest&) {
+    std::lock_guard lock(ids_mu);
+    handler_threads.insert(std::this_thread::get_id());
+  });
   std::lock_guard lock(ids_mu);
   EXPECT_EQ(handler_threads.count(std::this_thread::get_id()), 0u);
   EXPECT_LE(handler_threads.size(), 2u);
+}
+
+TEST(HttpServer, BlockedHandlersBeyondTheActiveThreadsDoNotHoldTheQueueUp) {
+  // One thread is woken for queued work at once; it blocks in its handler. A request queued behind it wakes
+  // another pool thread once it has waited the stall time, from the watchdog (nothing else is submitted), so
+  // it is answered while the first is still blocked (otherwise the gate, opened only after it, never opens).
+  ServerOptions options = test_options();
+  options.worker_threads = 3;
+  options.active_workers = 1;
+  expect_served_while_one_blocks(options, {"/fast", "/again"});
 }
 
 TEST(HttpServer, SaturatedPoolAnswers429) {

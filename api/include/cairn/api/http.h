@@ -43,7 +43,10 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   unsigned short port = 7480;  ///< 0 picks a free port (see HttpServer::port())
   int io_threads = 2;
-  int worker_threads = 8;                    ///< pool for blocking handler work
+  int worker_threads = 8;  ///< pool for blocking handler work
+  /// Pool threads woken for queued work at once (0: the machine's cores, at least 2); the others wake only
+  /// for a request that has waited 2 ms (their handlers block on the store).
+  int active_workers = 0;
   std::size_t body_limit = 8 * 1024 * 1024;  ///< larger bodies get 413
   std::chrono::seconds read_timeout{30};     ///< idle/read timeout per connection
   std::size_t max_pipeline = 16;             ///< queued requests per connection before reading pauses
