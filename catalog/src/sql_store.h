@@ -72,6 +72,10 @@ class SqlStore : public Store {
   std::vector<CrawlerFile> load_crawler_files(std::string_view name) override;
   void save_crawler_files(std::string_view name, const std::vector<CrawlerFile>& files,
                           const std::vector<std::string>& removed) override;
+  std::vector<CrawlerFile> load_crawler_files_with_prefix(std::string_view name,
+                                                          std::string_view prefix) override;
+  std::vector<CrawlerFile> get_crawler_files(std::string_view name,
+                                             const std::vector<std::string>& paths) override;
   ConnectionRecord create_connection(const ConnectionRecord& connection) override;
   std::optional<ConnectionRecord> get_connection(std::string_view name) override;
   std::vector<ConnectionRecord> list_connections() override;

@@ -315,23 +315,86 @@ bool SqlStore::claim_crawler_schedule(std::string_view name, Timestamp expected,
   return claimed;
 }
 
+namespace {
+
+constexpr const char* kCrawlerFileCols = "SELECT path, size, mtime, etag, file_schema FROM crawler_files";
+
+void append_crawler_files(sql::Result& r, std::vector<CrawlerFile>& out) {
+  out.reserve(out.size() + r.rows.size());
+  for (auto& row : r.rows) {
+    CrawlerFile f;
+    f.path = std::move(*row.cells[0]);
+    f.size = row.integer(1);
+    f.mtime = row.integer(2);
+    f.etag = row.text(3);
+    f.schema = row.text(4);
+    out.push_back(std::move(f));
+  }
+}
+
+/// The least string above every string that starts with `prefix`, when the prefix ends in an ASCII byte
+/// (its successor is then ASCII too, so the bound is valid UTF-8); "" otherwise (no upper bound).
+std::string prefix_bound(std::string_view prefix) {
+  if (prefix.empty() || static_cast<unsigned char>(prefix.back()) >= 0x7f) return {};
+  std::string bound(prefix);
+  bound.back() = static_cast<char>(bound.back() + 1);
+  return bound;
+}
+
+}  // namespace
+
 std::vector<CrawlerFile> SqlStore::load_crawler_files(std::string_view name) {
   std::vector<CrawlerFile> out;
   with_transaction(false, [&](sql::Connection& c) {
-    auto r = run(
-        c, "SELECT path, size, mtime, etag, file_schema FROM crawler_files WHERE crawler = ? ORDER BY path",
-        {std::string(name)});
-    out.reserve(r.rows.size());
-    for (auto& row : r.rows) {
-      CrawlerFile f;
-      f.path = std::move(*row.cells[0]);
-      f.size = row.integer(1);
-      f.mtime = row.integer(2);
-      f.etag = row.text(3);
-      f.schema = row.text(4);
-      out.push_back(std::move(f));
+    auto r = run(c, std::string(kCrawlerFileCols) + " WHERE crawler = ? ORDER BY path", {std::string(name)});
+    append_crawler_files(r, out);
+  });
+  return out;
+}
+
+std::vector<CrawlerFile> SqlStore::load_crawler_files_with_prefix(std::string_view name,
+                                                                  std::string_view prefix) {
+  std::vector<CrawlerFile> out;
+  const std::string bound = prefix_bound(prefix);
+  with_transaction(false, [&](sql::Connection& c) {
+    // path is compared bytewise in both stores (SQLite's BINARY, PostgreSQL's COLLATE "C" column), so the
+    // range is the prefix and walks the (crawler, path) key.
+    if (!bound.empty()) {
+      auto r = run(
+          c, std::string(kCrawlerFileCols) + " WHERE crawler = ? AND path >= ? AND path < ? ORDER BY path",
+          {std::string(name), std::string(prefix), bound});
+      append_crawler_files(r, out);
+      return;
+    }
+    auto r = run(c, std::string(kCrawlerFileCols) + " WHERE crawler = ? AND path >= ? ORDER BY path",
+                 {std::string(name), std::string(prefix)});
+    append_crawler_files(r, out);
+  });
+  if (bound.empty())
+    std::erase_if(out, [&](const CrawlerFile& f) { return !std::string_view(f.path).starts_with(prefix); });
+  return out;
+}
+
+std::vector<CrawlerFile> SqlStore::get_crawler_files(std::string_view name,
+                                                     const std::vector<std::string>& paths) {
+  std::vector<CrawlerFile> out;
+  if (paths.empty()) return out;
+  const std::string crawler(name);
+  with_transaction(false, [&](sql::Connection& c) {
+    for (std::size_t start = 0; start < paths.size(); start += kFileChunk) {
+      const std::size_t end = std::min(paths.size(), start + kFileChunk);
+      std::string text = std::string(kCrawlerFileCols) + " WHERE crawler = ? AND path IN (";
+      Params params{crawler};
+      for (std::size_t i = start; i < end; ++i) {
+        text += i == start ? "?" : ", ?";
+        params.emplace_back(paths[i]);
+      }
+      auto r = run(c, text + ")", params);
+      append_crawler_files(r, out);
     }
   });
+  std::sort(out.begin(), out.end(),
+            [](const CrawlerFile& a, const CrawlerFile& b) { return a.path < b.path; });
   return out;
 }
 

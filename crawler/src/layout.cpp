@@ -378,6 +378,7 @@ struct Candidate {
   std::size_t files = 0;
   std::uint64_t bytes = 0;
   NameKind kind = NameKind::ValueLike;
+  std::size_t weight = 1;  // members it counts for in a tie (a group of files: its files)
 };
 
 struct Cluster {
@@ -391,6 +392,7 @@ struct Cluster {
   std::size_t files = 0;
   std::uint64_t bytes = 0;
   std::vector<std::size_t> members;  // candidate indices
+  std::size_t weight = 0;            // what the members count for in a tie (sum of their weights)
   bool all_key_value = true;
   bool all_partition_like = true;
 };
@@ -422,6 +424,7 @@ void absorb(Cluster& into, Cluster&& other) {
   into.files += other.files;
   into.bytes += other.bytes;
   into.members.insert(into.members.end(), other.members.begin(), other.members.end());
+  into.weight += other.weight;
   into.all_key_value = into.all_key_value && other.all_key_value;
   into.all_partition_like = into.all_partition_like && other.all_partition_like;
 }
@@ -454,6 +457,7 @@ class Clusterer {
       b.files += c.files;
       b.bytes += c.bytes;
       b.members.push_back(i);
+      b.weight += c.weight;
       b.all_key_value = b.all_key_value && c.kind == NameKind::KeyValue;
       b.all_partition_like = b.all_partition_like && c.kind != NameKind::NameLike;
     }
@@ -486,7 +490,7 @@ class Clusterer {
   /// The cluster holding the most files (then the most bytes, the most members, the first name).
   static std::size_t dominant(const std::vector<Cluster>& clusters) {
     auto key = [](const Cluster& c) {
-      return std::make_tuple(c.files, c.bytes, c.members.size(),
+      return std::make_tuple(c.files, c.bytes, c.weight,
                              std::numeric_limits<std::size_t>::max() - c.members.front());
     };
     std::size_t best = 0;
@@ -533,18 +537,9 @@ struct Stats {
   std::int64_t records = 0;
   std::uint64_t bytes = 0;
   void add(const CrawledFile& f) {
-    ++objects;
+    objects += static_cast<std::int64_t>(f.objects());
     bytes += f.size;
-    const FileSchema& s = *f.schema_ptr();
-    if (!s.record_count || *s.record_count <= 0) return;
-    const std::int64_t sampled = *s.record_count;
-    if (s.record_count_exact || f.sampled_bytes == 0 || f.sampled_bytes >= f.size) {
-      records += sampled;
-      return;
-    }
-    const long double estimate = static_cast<long double>(sampled) * static_cast<long double>(f.size) /
-                                 static_cast<long double>(f.sampled_bytes);
-    records += static_cast<std::int64_t>(std::llround(estimate));
+    records += f.group_records ? *f.group_records : file_records(*f.schema_ptr(), f.size, f.sampled_bytes);
   }
 };
 
@@ -557,25 +552,26 @@ bool is_open_csv(const FileSchema& s) {
 // the same SerDe that the first lacks (JSON mapping.*), and JSON's `paths` rebuilt from the merged columns.
 class FormatMerger {
  public:
-  void add(const FileSchema& s) {
+  /// Adds `count` files of schema `s`; `exact`: their record counts are all exact (or absent).
+  void add(const FileSchema& s, std::size_t count, bool exact) {
     if (!rep_ || (s.classification == "csv" && is_open_csv(s) && !is_open_csv(*rep_))) rep_ = &s;
     auto& extra = extras_[s.serialization_library];
     for (const auto& [key, value] : s.serde_parameters) extra.try_emplace(key, value);
     auto it = std::find_if(compressions_.begin(), compressions_.end(),
                            [&](const auto& entry) { return entry.first == s.compression; });
     if (it == compressions_.end())
-      compressions_.emplace_back(s.compression, 1);
+      compressions_.emplace_back(s.compression, count);
     else
-      ++it->second;
+      it->second += count;
     auto lit = s.parameters.find(kAvroLiteral);
     const std::string* literal = lit == s.parameters.end() ? nullptr : &lit->second;
     if (files_ == 0)
       literal_ = literal;
     else if ((literal == nullptr) != (literal_ == nullptr) || (literal && *literal != *literal_))
       literal_differs_ = true;
-    exact_ = exact_ && (s.record_count_exact || !s.record_count);
+    exact_ = exact_ && exact;
     certainty_ = std::min(certainty_, s.certainty);
-    ++files_;
+    files_ += count;
   }
 
   /// The merged storage for `columns` (the group's final columns) and `records`; notes go to `notes` when
@@ -650,7 +646,7 @@ enum class Role {
 };
 
 struct OtherFile {
-  std::size_t file;
+  std::string path;
   std::string reason;
   bool unclassified;
 };
@@ -673,10 +669,21 @@ struct Node {
   std::size_t data_files = 0;
   std::uint64_t data_bytes = 0;
   std::vector<std::size_t> main_files;  // the dominant group of `files`
+  std::size_t data_files_direct = 0;    // the files main_files stand for
   int main_sig = -1;
   bool direct_used = false;   // main_files are the table's (or a partition's) data
   std::string direct_reason;  // why `files` are left out when !direct_used
 };
+
+// Calls fn with the path of every file `f` stands for (a group's others lie in the folder of its path).
+template <class Fn>
+void for_each_path(const CrawledFile& f, Fn&& fn) {
+  fn(f.path);
+  if (f.more_names.empty()) return;
+  const auto slash = f.path.rfind('/');
+  const std::string dir = slash == std::string::npos ? std::string() : f.path.substr(0, slash + 1);
+  for (const std::string& name : f.more_names) fn(dir + name);
+}
 
 std::string path_of(const Node& n) {
   std::vector<std::string_view> parts;
@@ -768,24 +775,24 @@ class Planner {
         }
         node = child(*node, segments[s]);
       }
-      const std::string_view name = segments.back();
-      if (reason.empty()) {
-        if (hidden_name(name))
-          reason =
-              "hidden file (names starting with '_' or '.' are skipped, as Hive, Spark and Athena skip them)";
-        else if (name.ends_with(".crc"))
-          reason = "checksum file (.crc)";
-        else if (name.ends_with("_$folder$"))
-          reason = "folder marker object (_$folder$)";
-      }
+      const bool in_hidden_folder = !reason.empty();
+      if (!in_hidden_folder) reason = skipped_name_reason(segments.back());
       if (!reason.empty()) {
-        node->other_files.push_back(OtherFile{i, std::move(reason), false});
+        for_each_path(files_[i], [&](std::string p) {
+          std::string why = reason;
+          if (!in_hidden_folder && p.size() != files_[i].path.size())
+            why = skipped_name_reason(std::string_view(p).substr(p.rfind('/') + 1));
+          node->other_files.push_back(OtherFile{std::move(p), std::move(why), false});
+        });
         continue;
       }
       const FileSchema* schema = files_[i].schema_ptr();
       if (!schema) {
-        result_.unclassified.push_back(files_[i].path);
-        node->other_files.push_back(OtherFile{i, "no classifier recognised the file (UNKNOWN)", true});
+        for_each_path(files_[i], [&](std::string p) {
+          result_.unclassified.push_back(p);
+          node->other_files.push_back(
+              OtherFile{std::move(p), "no classifier recognised the file (UNKNOWN)", true});
+        });
         continue;
       }
       file_sig_[i] = schema == last_schema_ ? last_sig_ : sigs_.of_schema(*schema);
@@ -817,10 +824,15 @@ class Planner {
     if (!n.files.empty()) {
       std::vector<Candidate> candidates;
       candidates.reserve(n.files.size());
-      for (std::size_t f : n.files) candidates.push_back(Candidate{file_sig_[f], 0, 1, files_[f].size});
+      for (std::size_t f : n.files) {
+        const std::size_t objects = files_[f].objects();
+        candidates.push_back(
+            Candidate{file_sig_[f], 0, objects, files_[f].size, NameKind::ValueLike, objects});
+      }
       std::vector<Cluster> clusters = clusterer_.run(candidates, true);
       Cluster& main = clusters[Clusterer::dominant(clusters)];
       for (std::size_t m : main.members) n.main_files.push_back(n.files[m]);
+      n.data_files_direct = main.files;
       n.main_sig = main.sig >= 0 ? main.sig : intern(main);
     }
 
@@ -851,7 +863,7 @@ class Planner {
     const std::size_t main_index = Clusterer::dominant(clusters);
     const Cluster& main = clusters[main_index];
 
-    if (n.main_files.size() > main.files) {
+    if (n.data_files_direct > main.files) {
       // The files beside the sub-folders outnumber those of the sub-folders' dominant group: this folder is
       // an unpartitioned table and the sub-folders are strays inside it.
       make_unit_from_files(n);
@@ -911,7 +923,7 @@ class Planner {
     n.depth = 0;
     n.sig = n.main_sig;
     n.direct_used = true;
-    n.data_files = n.main_files.size();
+    n.data_files = n.data_files_direct;
     n.data_bytes = 0;
     for (std::size_t f : n.main_files) n.data_bytes += files_[f].size;
   }
@@ -930,7 +942,7 @@ class Planner {
       table = own.get();
       segs = &own_segments;
     }
-    for (const OtherFile& o : n.other_files) leave_out(table, o.file, o.reason, o.unclassified);
+    for (const OtherFile& o : n.other_files) leave_out(table, o.path, o.reason, o.unclassified);
     if (n.direct_used) {
       table->parts.push_back(PartBuild{*segs, path, &n.main_files});
       std::size_t m = 0;
@@ -939,10 +951,10 @@ class Planner {
           ++m;
           continue;
         }
-        leave_out(table, f, file_mismatch(f, n), false);
+        leave_out_file(table, f, file_mismatch(f, n));
       }
     } else {
-      for (std::size_t f : n.files) leave_out(table, f, n.direct_reason, false);
+      for (std::size_t f : n.files) leave_out_file(table, f, n.direct_reason);
     }
     for (auto& entry : n.children) {
       Node& c = *entry.second;
@@ -972,16 +984,21 @@ class Planner {
     if (own) builds_.push_back(std::move(own));
   }
 
-  void leave_out(TableBuild* table, std::size_t file, const std::string& reason, bool unclassified) {
+  void leave_out(TableBuild* table, const std::string& path, const std::string& reason, bool unclassified) {
     if (table)
-      table->skipped.push_back(SkippedFile{files_[file].path, reason});
+      table->skipped.push_back(SkippedFile{path, reason});
     else if (!unclassified)
-      result_.skipped.push_back(SkippedFile{files_[file].path, reason});
+      result_.skipped.push_back(SkippedFile{path, reason});
+  }
+
+  // Every file a classified entry stands for.
+  void leave_out_file(TableBuild* table, std::size_t file, const std::string& reason) {
+    for_each_path(files_[file], [&](std::string p) { leave_out(table, p, reason, false); });
   }
 
   void leave_out_tree(const Node& n, TableBuild* table, const std::string& reason) {
-    for (const OtherFile& o : n.other_files) leave_out(table, o.file, o.reason, o.unclassified);
-    for (std::size_t f : n.files) leave_out(table, f, reason, false);
+    for (const OtherFile& o : n.other_files) leave_out(table, o.path, o.reason, o.unclassified);
+    for (std::size_t f : n.files) leave_out_file(table, f, reason);
     for (const auto& entry : n.children) leave_out_tree(*entry.second, table, reason);
   }
 
@@ -1013,11 +1030,14 @@ class Planner {
       FormatMerger format;
       Stats stats;
       for (std::size_t f : *part.files) {
-        const FileSchema& s = *files_[f].schema_ptr();
+        const CrawledFile& file = files_[f];
+        const FileSchema& s = *file.schema_ptr();
+        const bool exact =
+            file.group_records ? file.group_counts_exact : s.record_count_exact || !s.record_count;
         columns.add(s.columns);
-        format.add(s);
-        table_format.add(s);
-        stats.add(files_[f]);
+        format.add(s, file.objects(), exact);
+        table_format.add(s, file.objects(), exact);
+        stats.add(file);
       }
       p.columns = columns.take();
       p.object_count = stats.objects;
@@ -1197,6 +1217,23 @@ std::string sanitize_table_name(std::string_view raw) {
   if (name.empty()) return "table";
   if (name.size() > kMaxNameBytes) name.resize(kMaxNameBytes);
   return name;
+}
+
+std::int64_t file_records(const FileSchema& s, std::uint64_t size, std::uint64_t sampled_bytes) {
+  if (!s.record_count || *s.record_count <= 0) return 0;
+  const std::int64_t sampled = *s.record_count;
+  if (s.record_count_exact || sampled_bytes == 0 || sampled_bytes >= size) return sampled;
+  const long double estimate = static_cast<long double>(sampled) * static_cast<long double>(size) /
+                               static_cast<long double>(sampled_bytes);
+  return static_cast<std::int64_t>(std::llround(estimate));
+}
+
+std::string skipped_name_reason(std::string_view name) {
+  if (hidden_name(name))
+    return "hidden file (names starting with '_' or '.' are skipped, as Hive, Spark and Athena skip them)";
+  if (name.ends_with(".crc")) return "checksum file (.crc)";
+  if (name.ends_with("_$folder$")) return "folder marker object (_$folder$)";
+  return {};
 }
 
 LayoutResult plan_layout(std::vector<CrawledFile> files, const LayoutOptions& options) {

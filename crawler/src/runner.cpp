@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <system_error>
 #include <thread>
@@ -50,14 +51,32 @@ struct Listed {
   std::string etag;
   std::shared_ptr<const FileSchema> schema;  ///< null: unclassifiable (files of one schema share one)
   std::uint64_t sampled = 0;  ///< bytes the classifier read (record counts of samples scale by it)
-  std::string state;          ///< the state text of an unchanged file, as stored
+  std::string state;          ///< the state text (as stored when unchanged; "" when unclassifiable)
   bool read = false;          ///< to be read in this run
   bool changed = false;       ///< new or changed since the last run
+  bool inherit = false;       ///< changed beyond the folder's sample: takes the folder's schema
 };
 
 std::string parent_dir(const std::string& rel) {
   const auto slash = rel.rfind('/');
   return slash == std::string::npos ? std::string() : rel.substr(0, slash);
+}
+
+std::string_view parent_view(std::string_view rel) {
+  const auto slash = rel.rfind('/');
+  return slash == std::string_view::npos ? std::string_view() : rel.substr(0, slash);
+}
+
+std::string_view base_name(std::string_view rel) {
+  const auto slash = rel.rfind('/');
+  return slash == std::string_view::npos ? rel : rel.substr(slash + 1);
+}
+
+std::string join_path(const std::string& dir, std::string_view name) {
+  std::string out = dir;
+  if (!out.empty()) out += '/';
+  out += name;
+  return out;
 }
 
 std::string state_key(std::size_t target, const std::string& rel) {
@@ -129,6 +148,7 @@ class Lister {
       return;
     }
     ++stats_.folders_listed;
+    const std::size_t first = out.size();
     std::vector<std::string> subdirs;
     const std::string rel_prefix = rel_dir.empty() ? std::string() : rel_dir + "/";
     for (auto& e : entries) {
@@ -144,6 +164,9 @@ class Lister {
       f.mtime = e.mtime_ms;
       out.push_back(std::move(f));
     }
+    // A folder's files in name order, together (the run works folder by folder).
+    std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+              [](const Listed& a, const Listed& b) { return a.rel < b.rel; });
     std::sort(subdirs.begin(), subdirs.end());
     for (const auto& d : subdirs) list_local(d, known_dirs, out);
   }
@@ -214,8 +237,8 @@ catalog::Column column_of(const json& j) {
 }
 
 /// Reads and classifies `files` (indices into `listed`) on a few threads.
-void classify_files(const CrawlTarget& target, const ClassifyOptions& options, std::vector<Listed>& listed,
-                    const std::vector<std::size_t>& files, RunContext& ctx, RunStats& stats) {
+void classify_files(const CrawlTarget& target, const ClassifyOptions& options,
+                    const std::vector<Listed*>& files, RunContext& ctx, RunStats& stats) {
   if (files.empty()) return;
   std::shared_ptr<S3Client> client;
   S3Location loc;
@@ -239,7 +262,7 @@ void classify_files(const CrawlTarget& target, const ClassifyOptions& options, s
     while (!stop.load(std::memory_order_relaxed)) {
       const std::size_t i = next.fetch_add(1);
       if (i >= files.size()) return;
-      Listed& f = listed[files[i]];
+      Listed& f = *files[i];
       std::unique_ptr<ByteSource> source;
       try {
         if (client) {
@@ -273,8 +296,8 @@ void classify_files(const CrawlTarget& target, const ClassifyOptions& options, s
   for (auto& t : pool) t.join();
   stats.bytes_read += bytes.load();
   stats.files_failed += failed.load();
-  for (const auto& f : files)
-    if (listed[f].read) ++stats.files_read;
+  for (const Listed* f : files)
+    if (f->read) ++stats.files_read;
   std::sort(messages.begin(), messages.end());
   for (auto& m : messages) stats.note(std::move(m));
 }
@@ -711,6 +734,208 @@ std::string_view id_of_text(std::string_view text) {
   return text.substr(semi + 2);
 }
 
+// ---- Folder rows -------------------------------------------------------------------------------------
+
+/// Files of one folder that the layout takes as one entry: one schema id ("" = unclassified) and one kind
+/// of name (data, or skipped by name), in the order of their first file.
+struct Group {
+  std::string id;
+  std::uint64_t bytes = 0;
+  std::int64_t records = 0;  ///< file_records() summed over the files
+  bool exact = true;         ///< every record count exact (or absent)
+  std::vector<std::string> names;
+};
+
+/// A folder row's text: per group "<id|->,<bytes>,<records>,<exact 0|1>,<files>;" then each name as
+/// "<length>:<name>" (names may hold any byte).
+std::string summary_text(const std::vector<Group>& groups) {
+  std::string out;
+  for (const Group& g : groups) {
+    out += g.id.empty() ? "-" : g.id;
+    out += ',';
+    out += std::to_string(g.bytes);
+    out += ',';
+    out += std::to_string(g.records);
+    out += g.exact ? ",1," : ",0,";
+    out += std::to_string(g.names.size());
+    out += ';';
+    for (const std::string& n : g.names) {
+      out += std::to_string(n.size());
+      out += ':';
+      out += n;
+    }
+  }
+  return out;
+}
+
+[[noreturn]] void corrupt_folder_row() {
+  throw Error(ErrorCode::Unavailable,
+              "crawler state holds an unreadable folder row (re-crawl with a new crawler)");
+}
+
+template <class Int>
+Int read_number(std::string_view text, std::size_t& pos, char end) {
+  Int value{};
+  const auto r = std::from_chars(text.data() + pos, text.data() + text.size(), value);
+  if (r.ec != std::errc() || r.ptr == text.data() + text.size() || *r.ptr != end) corrupt_folder_row();
+  pos = static_cast<std::size_t>(r.ptr - text.data()) + 1;
+  return value;
+}
+
+std::vector<Group> parse_summary(std::string_view text) {
+  std::vector<Group> out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    Group g;
+    const auto comma = text.find(',', pos);
+    if (comma == std::string_view::npos) corrupt_folder_row();
+    if (text.substr(pos, comma - pos) != "-") g.id = std::string(text.substr(pos, comma - pos));
+    pos = comma + 1;
+    g.bytes = read_number<std::uint64_t>(text, pos, ',');
+    g.records = read_number<std::int64_t>(text, pos, ',');
+    g.exact = read_number<int>(text, pos, ',') != 0;
+    const auto count = read_number<std::size_t>(text, pos, ';');
+    if (count == 0 || count > text.size()) corrupt_folder_row();
+    g.names.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto length = read_number<std::size_t>(text, pos, ':');
+      if (length > text.size() - pos) corrupt_folder_row();
+      g.names.emplace_back(text.substr(pos, length));
+      pos += length;
+    }
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+/// "<target index>:<rel>" → the index (below `targets`) and rel; nullopt for another form or target.
+std::optional<std::size_t> target_of(std::string_view key, std::size_t targets, std::string& rel) {
+  const auto colon = key.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  std::size_t index = 0;
+  const auto parsed = std::from_chars(key.data(), key.data() + colon, index);
+  if (parsed.ec != std::errc() || parsed.ptr != key.data() + colon || index >= targets) return std::nullopt;
+  rel = std::string(key.substr(colon + 1));
+  return index;
+}
+
+/// What the state holds about one folder of a target.
+struct KnownFolder {
+  bool has_row = false;       ///< it has a folder row
+  bool row_trusted = false;   ///< the row stands for its files (the state has kFolderStateRow)
+  std::string fingerprint;    ///< the row's
+  std::vector<Group> groups;  ///< the row's
+  std::unordered_map<std::string, catalog::CrawlerFile> files;  ///< file rows by name, once read
+  bool files_loaded = false;                                    ///< `files` holds every file row
+
+  /// The names of its files.
+  std::vector<std::string> names() const {
+    std::vector<std::string> out;
+    if (files_loaded) {
+      out.reserve(files.size());
+      for (const auto& [name, f] : files) out.push_back(name);
+      return out;
+    }
+    for (const Group& g : groups) out.insert(out.end(), g.names.begin(), g.names.end());
+    return out;
+  }
+};
+
+/// One folder of a target in this run.
+struct FolderWork {
+  std::vector<Listed> files;  ///< listed (or carried from file rows), in name order
+  KnownFolder* known = nullptr;
+  std::string fingerprint;           ///< of the listing
+  std::vector<Group> groups;         ///< its files for the layout and its folder row
+  std::vector<std::string> removed;  ///< names of files gone
+  bool listed = false;
+  bool in_scope = true;        ///< compared with the state (else carried as it is)
+  bool from_row = false;       ///< its layout entries are its row's groups: unchanged or carried
+  bool changed = false;        ///< files new, changed or removed
+  bool files_changed = false;  ///< files new or changed
+  bool dirty = false;          ///< its folder row is written (or deleted when no file is left)
+  bool placed = false;         ///< its state went with a table's write
+};
+
+const std::string& rel_of(const Listed& f) {
+  return f.rel;
+}
+const std::string& rel_of(const std::string& rel) {
+  return rel;
+}
+
+/// 32 hex digits from a folder's listing (name order): names, sizes and mtimes (local) or ETags (S3), what
+/// decides whether a file changed.
+std::string listing_fingerprint(const std::vector<Listed>& files, bool s3) {
+  std::string buf;
+  buf.reserve(files.size() * 40);
+  char num[24];
+  for (const Listed& f : files) {
+    key_part(buf, base_name(f.rel));
+    auto r = std::to_chars(num, num + sizeof num, f.size);
+    buf.append(num, r.ptr);
+    buf += ',';
+    if (s3) {
+      key_part(buf, f.etag);
+    } else {
+      r = std::to_chars(num, num + sizeof num, f.mtime);
+      buf.append(num, r.ptr);
+    }
+    buf += ';';
+  }
+  return content_id(buf);
+}
+
+/// A folder's files grouped by schema id and kind of name, in name order; sets the state text of every
+/// classified file (encoding those read now).
+std::vector<Group> groups_of(std::vector<Listed>& files, StateSchemas& schemas) {
+  std::vector<Group> out;
+  std::unordered_map<std::string, std::size_t> index;
+  std::string last_key;
+  std::size_t last = 0;
+  for (Listed& f : files) {
+    std::string key;
+    if (f.schema) {
+      if (f.changed) f.state = schemas.encode(*f.schema, f.sampled);
+      const std::string_view named = id_of_text(f.state);
+      key = named.empty() ? schemas.id_of(*f.schema) : std::string(named);
+    }
+    const std::string_view name = base_name(f.rel);
+    key += skipped_name_reason(name).empty() ? '+' : '-';
+    if (out.empty() || key != last_key) {
+      auto [it, inserted] = index.try_emplace(key, out.size());
+      if (inserted) {
+        Group g;
+        g.id = key.substr(0, key.size() - 1);
+        out.push_back(std::move(g));
+      }
+      last = it->second;
+      last_key = std::move(key);
+    }
+    Group& g = out[last];
+    g.names.emplace_back(name);
+    g.bytes += static_cast<std::uint64_t>(f.size);
+    if (f.schema) {
+      g.records += file_records(*f.schema, static_cast<std::uint64_t>(f.size), f.sampled);
+      g.exact = g.exact && (f.schema->record_count_exact || !f.schema->record_count);
+    }
+  }
+  return out;
+}
+
+/// The layout's entry for a group of the folder `dir`.
+CrawledFile entry_of(const std::string& dir, Group g, StateSchemas& schemas) {
+  CrawledFile c;
+  c.path = join_path(dir, g.names.front());
+  c.size = g.bytes;
+  if (!g.id.empty()) c.shared_schema = schemas.schema_of_id(g.id);
+  g.names.erase(g.names.begin());
+  c.more_names = std::move(g.names);
+  c.group_records = g.records;
+  c.group_counts_exact = g.exact;
+  return c;
+}
+
 }  // namespace
 
 void RunStats::note(std::string message) {
@@ -797,16 +1022,7 @@ const StateSchemas::Base& StateSchemas::base(const std::string& id) {
 }
 
 std::string StateSchemas::encode(const FileSchema& schema, std::uint64_t sampled_bytes) {
-  std::string key = schema_key(schema);
-  auto it = id_by_key_.find(key);
-  if (it == id_by_key_.end()) {
-    std::string body = schema_json(schema);
-    std::string id = content_id(body);
-    by_id_.try_emplace(id, Base{std::move(body), nullptr});
-    it = id_by_key_.emplace(std::move(key), std::move(id)).first;
-  }
-  referenced_.insert(it->second);
-  return counts_prefix(schema, sampled_bytes) + "#" + it->second;
+  return counts_prefix(schema, sampled_bytes) + "#" + id_of(schema);
 }
 
 std::shared_ptr<const FileSchema> StateSchemas::decode(const std::string& text,
@@ -839,20 +1055,49 @@ std::shared_ptr<const FileSchema> StateSchemas::decode(const std::string& text,
 }
 
 void StateSchemas::add_schema_rows(std::vector<catalog::CrawlerFile>& rows) const {
-  std::unordered_set<std::string_view> added;
-  const std::size_t n = rows.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::string_view id = id_of_text(rows[i].schema);
-    if (id.empty() || !added.insert(id).second) continue;
-    const std::string key(id);
-    if (stored_.contains(key)) continue;
+  std::unordered_set<std::string> added;
+  std::vector<catalog::CrawlerFile> schema_rows;
+  auto add = [&](std::string_view id) {
+    if (id.empty()) return;
+    std::string key(id);
+    if (stored_.contains(key) || added.contains(key)) return;
     auto it = by_id_.find(key);
-    if (it == by_id_.end()) continue;  // cannot happen: encode registers every id it writes
+    if (it == by_id_.end()) return;  // cannot happen: encode and id_of register every id they give
     catalog::CrawlerFile row;
     row.path = std::string(kSchemaRowPrefix) + key;
     row.schema = it->second.json;
-    rows.push_back(std::move(row));
+    schema_rows.push_back(std::move(row));
+    added.insert(std::move(key));
+  };
+  for (const auto& row : rows) {
+    if (row.path.starts_with(kFolderRowPrefix)) {
+      for (const Group& g : parse_summary(row.schema)) add(g.id);
+    } else {
+      add(id_of_text(row.schema));
+    }
   }
+  for (auto& row : schema_rows) rows.push_back(std::move(row));
+}
+
+std::string StateSchemas::id_of(const FileSchema& schema) {
+  std::string key = schema_key(schema);
+  auto it = id_by_key_.find(key);
+  if (it == id_by_key_.end()) {
+    std::string body = schema_json(schema);
+    std::string id = content_id(body);
+    by_id_.try_emplace(id, Base{std::move(body), nullptr});
+    it = id_by_key_.emplace(std::move(key), std::move(id)).first;
+  }
+  referenced_.insert(it->second);
+  return it->second;
+}
+
+std::shared_ptr<const FileSchema> StateSchemas::schema_of_id(const std::string& id) {
+  return base(id).schema;
+}
+
+void StateSchemas::reference_id(const std::string& id) {
+  if (!id.empty()) referenced_.insert(id);
 }
 
 void StateSchemas::mark_stored(const std::vector<catalog::CrawlerFile>& rows) {
@@ -892,20 +1137,41 @@ RunResult run_crawl(const CrawlerDefinition& def, RunContext& ctx) {
     ctx.progress(stats);
   };
 
-  // What earlier runs learnt, by target (one read of the whole state).
+  // What earlier runs learnt. State with kFolderStateRow: the schema and folder rows only; the file rows of
+  // a folder are read when its listing differs from its row. Older state (or none): every row.
   StateSchemas schemas;
-  std::vector<std::unordered_map<std::string, catalog::CrawlerFile>> state(def.targets.size());
-  for (auto& f : store.load_crawler_files(def.name)) {
+  std::vector<std::map<std::string, KnownFolder>> known(def.targets.size());
+  bool folder_state = false;
+  std::vector<catalog::CrawlerFile> meta = store.load_crawler_files_with_prefix(def.name, "#");
+  for (const auto& f : meta)
+    if (f.path == kFolderStateRow) folder_state = true;
+  for (auto& f : meta) {
     if (schemas.add_row(f)) continue;
-    schemas.reference(f.schema);  // stays stored until this run replaces it
-    const auto colon = f.path.find(':');
-    if (colon == std::string::npos) continue;
-    std::size_t index = 0;
-    const auto parsed = std::from_chars(f.path.data(), f.path.data() + colon, index);
-    if (parsed.ec != std::errc() || parsed.ptr != f.path.data() + colon) continue;
-    if (index >= state.size()) continue;  // a target removed from the definition
-    std::string rel = f.path.substr(colon + 1);
-    state[index].emplace(std::move(rel), std::move(f));
+    if (!f.path.starts_with(kFolderRowPrefix)) continue;
+    std::vector<Group> groups = parse_summary(f.schema);
+    for (const Group& g : groups) schemas.reference_id(g.id);  // stays stored until this run replaces it
+    std::string dir;
+    const auto index = target_of(std::string_view(f.path).substr(kFolderRowPrefix.size()), known.size(), dir);
+    if (!index) continue;  // a target removed from the definition
+    KnownFolder& k = known[*index][dir];
+    k.has_row = true;
+    k.row_trusted = folder_state;
+    k.fingerprint = std::move(f.etag);
+    k.groups = std::move(groups);
+  }
+  meta.clear();
+  if (!folder_state) {
+    for (auto& f : store.load_crawler_files(def.name)) {
+      if (f.path.starts_with('#')) continue;  // read above
+      schemas.reference(f.schema);            // stays stored until this run replaces it
+      std::string rel;
+      const auto index = target_of(f.path, known.size(), rel);
+      if (!index) continue;
+      KnownFolder& k = known[*index][parent_dir(rel)];
+      k.files.emplace(std::string(base_name(rel)), std::move(f));
+    }
+    for (auto& by_dir : known)
+      for (auto& [dir, k] : by_dir) k.files_loaded = true;
   }
 
   ClassifyOptions classify_options;
@@ -915,11 +1181,14 @@ RunResult run_crawl(const CrawlerDefinition& def, RunContext& ctx) {
   Applier applier(def, ctx, stats);
   std::set<std::string> keep_locations;
   std::vector<std::string> target_locations;
+  // Every folder with file rows got its folder row in this run (then kFolderStateRow may be written).
+  bool state_complete = true;
 
   for (std::size_t ti = 0; ti < def.targets.size() && !stopping(); ++ti) {
     const CrawlTarget& target = def.targets[ti];
+    const bool s3 = target.is_s3();
     const GlobSet exclusions = GlobSet::create(target.exclusions);
-    auto& known = state[ti];
+    auto& known_folders = known[ti];
     target_locations.push_back(location_of(target, ""));
 
     // 1. List: everything, the reported folders (event mode), or only folders the state does not know.
@@ -929,96 +1198,171 @@ RunResult run_crawl(const CrawlerDefinition& def, RunContext& ctx) {
       const std::string tag = std::to_string(ti) + ":";
       for (const auto& f : ctx.only_folders)
         if (f.rfind(tag, 0) == 0) roots.push_back(f.substr(tag.size()));
-      if (roots.empty()) continue;
+      if (roots.empty()) {
+        if (!known_folders.empty()) state_complete = false;
+        continue;
+      }
     }
     std::set<std::string> known_dirs;
     if (new_folders_only)
-      for (const auto& [rel, f] : known) known_dirs.insert(parent_dir(rel));
+      for (const auto& [dir, k] : known_folders) known_dirs.insert(dir);
     Lister lister(target, exclusions, ctx, stats);
     std::vector<Listed> listed = lister.list(roots, new_folders_only ? &known_dirs : nullptr);
     stats.files_listed += static_cast<std::int64_t>(listed.size());
     progress(false);
 
-    // Files of the state inside the listed scope but not listed: removed. Outside the scope (event mode,
-    // known folders of CRAWL_NEW_FOLDERS_ONLY): carried over as they are.
-    auto in_scope = [&](const std::string& rel) {
-      if (new_folders_only && known_dirs.contains(parent_dir(rel))) return false;
+    // Folders in the listed scope are compared with the state; the others (event mode, known folders of
+    // CRAWL_NEW_FOLDERS_ONLY) are carried over as they are.
+    auto in_scope = [&](const std::string& dir) {
+      if (new_folders_only && known_dirs.contains(dir)) return false;
       if (!event_mode) return true;
-      return std::any_of(roots.begin(), roots.end(),
-                         [&](const std::string& r) { return r.empty() || rel.rfind(r + "/", 0) == 0; });
+      return std::any_of(roots.begin(), roots.end(), [&](const std::string& r) {
+        return r.empty() || dir == r || (dir.size() > r.size() && dir.starts_with(r) && dir[r.size()] == '/');
+      });
     };
-    std::vector<std::string> removed;
+    std::map<std::string, FolderWork> folders;
     {
-      std::unordered_set<std::string_view> listed_names;
-      listed_names.reserve(listed.size());
-      for (const auto& f : listed) listed_names.insert(f.rel);
-      for (const auto& [rel, f] : known)
-        if (!listed_names.contains(rel) && in_scope(rel)) removed.push_back(rel);
-    }
-    stats.files_removed += static_cast<std::int64_t>(removed.size());
-    if (new_folders_only || event_mode) {
-      for (auto& [rel, f] : known) {
-        if (in_scope(rel)) continue;
-        Listed carried;
-        carried.rel = rel;
-        carried.size = f.size;
-        carried.mtime = f.mtime;
-        carried.etag = f.etag;
-        if (!f.schema.empty()) carried.schema = schemas.decode(f.schema, &carried.sampled);
-        carried.state = std::move(f.schema);
-        listed.push_back(std::move(carried));
+      FolderWork* last = nullptr;
+      std::string_view last_dir;
+      for (auto& f : listed) {
+        const std::string_view dir = parent_view(f.rel);
+        if (last == nullptr || dir != last_dir) {
+          auto it = folders.try_emplace(std::string(dir)).first;
+          last = &it->second;
+          last_dir = it->first;
+          last->listed = true;
+        }
+        last->files.push_back(std::move(f));
       }
+      listed = {};
     }
-    if (!std::is_sorted(listed.begin(), listed.end(),
-                        [](const Listed& a, const Listed& b) { return a.rel < b.rel; }))
-      std::sort(listed.begin(), listed.end(), [](const Listed& a, const Listed& b) { return a.rel < b.rel; });
+    for (auto& [dir, k] : known_folders) folders[dir].known = &k;
+    const auto by_rel = [](const Listed& a, const Listed& b) { return a.rel < b.rel; };
 
-    // 2. Decide what to read: new or changed files, at most sample_size per folder.
-    std::vector<std::size_t> to_read;
-    std::unordered_map<std::string, int> sampled_per_dir;
-    std::vector<std::size_t> inherit;  // changed files beyond the folder's sample: take the folder's schema
-    for (std::size_t i = 0; i < listed.size(); ++i) {
-      Listed& f = listed[i];
-      if (!f.state.empty() || !in_scope(f.rel)) continue;  // carried
-      auto it = known.find(f.rel);
-      const bool same = it != known.end() && it->second.size == f.size &&
-                        (target.is_s3() ? it->second.etag == f.etag : it->second.mtime == f.mtime);
-      if (same) {
-        if (!it->second.schema.empty()) f.schema = schemas.decode(it->second.schema, &f.sampled);
-        f.state = std::move(it->second.schema);
-        ++stats.files_unchanged;
+    // 2. Compare folder by folder: a folder whose listing has the fingerprint of its row is unchanged, and
+    // its row stands for its files; the file rows of the others are read (in one batch) and compared.
+    std::vector<std::string> to_load;
+    for (auto& [dir, w] : folders) {
+      w.in_scope = w.known == nullptr || in_scope(dir);
+      if (!std::is_sorted(w.files.begin(), w.files.end(), by_rel))
+        std::sort(w.files.begin(), w.files.end(), by_rel);
+      if (!w.in_scope) {
+        if (w.known->row_trusted) {
+          w.from_row = true;
+          continue;
+        }
+        // Older state: the folder's files are carried from their rows, and its folder row is written.
+        for (auto& [name, row] : w.known->files) {
+          Listed carried;
+          carried.rel = join_path(dir, name);
+          carried.size = row.size;
+          carried.mtime = row.mtime;
+          carried.etag = row.etag;
+          if (!row.schema.empty()) carried.schema = schemas.decode(row.schema, &carried.sampled);
+          carried.state = row.schema;
+          w.files.push_back(std::move(carried));
+        }
+        std::sort(w.files.begin(), w.files.end(), by_rel);
+        w.dirty = true;
         continue;
       }
-      f.changed = true;
-      if (target.sample_size > 0 && ++sampled_per_dir[parent_dir(f.rel)] > target.sample_size) {
-        inherit.push_back(i);
-      } else {
-        to_read.push_back(i);
+      w.dirty = true;
+      if (!w.listed) {  // every file of the folder is gone
+        w.removed = w.known->names();
+        w.changed = !w.removed.empty();
+        continue;
+      }
+      w.fingerprint = listing_fingerprint(w.files, s3);
+      if (w.known == nullptr) continue;  // a new folder
+      if (w.known->row_trusted && w.known->fingerprint == w.fingerprint) {
+        w.from_row = true;
+        w.dirty = false;
+        stats.files_unchanged += static_cast<std::int64_t>(w.files.size());
+        w.files.clear();
+        continue;
+      }
+      if (!w.known->files_loaded) {
+        for (const std::string& name : w.known->names())
+          to_load.push_back(state_key(ti, join_path(dir, name)));
+        w.known->files_loaded = true;
       }
     }
-    classify_files(target, classify_options, listed, to_read, ctx, stats);
-    if (stopping()) break;
-    if (!inherit.empty()) {
-      std::unordered_map<std::string, std::shared_ptr<const FileSchema>> folder_schema;
-      for (const auto& f : listed)
-        if (f.schema) folder_schema.try_emplace(parent_dir(f.rel), f.schema);
-      for (const std::size_t i : inherit) {
-        auto it = folder_schema.find(parent_dir(listed[i].rel));
-        if (it != folder_schema.end()) listed[i].schema = it->second;
+    if (!to_load.empty()) {
+      for (auto& f : store.get_crawler_files(def.name, to_load)) {
+        std::string rel;
+        if (!target_of(f.path, known.size(), rel)) continue;
+        auto it = known_folders.find(parent_dir(rel));
+        if (it != known_folders.end()) it->second.files.emplace(std::string(base_name(rel)), std::move(f));
       }
+    }
+
+    // 3. Decide what to read: new or changed files, at most sample_size per folder.
+    std::vector<Listed*> to_read;
+    for (auto& [dir, w] : folders) {
+      if (!w.in_scope || !w.listed || w.from_row) continue;
+      int sampled = 0;
+      for (Listed& f : w.files) {
+        const catalog::CrawlerFile* row = nullptr;
+        if (w.known != nullptr) {
+          auto it = w.known->files.find(std::string(base_name(f.rel)));
+          if (it != w.known->files.end()) row = &it->second;
+        }
+        const bool same =
+            row != nullptr && row->size == f.size && (s3 ? row->etag == f.etag : row->mtime == f.mtime);
+        if (same) {
+          if (!row->schema.empty()) f.schema = schemas.decode(row->schema, &f.sampled);
+          f.state = row->schema;
+          ++stats.files_unchanged;
+          continue;
+        }
+        f.changed = true;
+        w.changed = true;
+        w.files_changed = true;
+        if (target.sample_size > 0 && ++sampled > target.sample_size) {
+          f.inherit = true;
+        } else {
+          to_read.push_back(&f);
+        }
+      }
+      if (w.known == nullptr) continue;
+      for (const auto& [name, row] : w.known->files) {
+        const std::string rel = join_path(dir, name);
+        if (!std::binary_search(w.files.begin(), w.files.end(), rel,
+                                [](const auto& a, const auto& b) { return rel_of(a) < rel_of(b); })) {
+          w.removed.push_back(name);
+          w.changed = true;
+        }
+      }
+    }
+    for (const auto& [dir, w] : folders) stats.files_removed += static_cast<std::int64_t>(w.removed.size());
+    classify_files(target, classify_options, to_read, ctx, stats);
+    if (stopping()) {
+      state_complete = false;
+      break;
+    }
+    for (auto& [dir, w] : folders) {
+      if (!w.files_changed || target.sample_size <= 0) continue;
+      std::shared_ptr<const FileSchema> first;
+      for (const Listed& f : w.files)
+        if (f.schema && !f.inherit) {
+          first = f.schema;
+          break;
+        }
+      for (Listed& f : w.files)
+        if (f.inherit) f.schema = first;
     }
     progress(false);
 
-    // 3. Group into tables and partitions (the files share their schemas with the layout: no copies).
+    // 3. Group into tables and partitions: each folder's files go to the layout as one entry per schema
+    // (the files share their schemas with the layout: no copies), from its row when it is unchanged.
     std::vector<CrawledFile> crawled;
-    crawled.reserve(listed.size());
-    for (const auto& f : listed) {
-      CrawledFile c;
-      c.path = f.rel;
-      c.size = static_cast<std::uint64_t>(f.size);
-      c.sampled_bytes = f.sampled;
-      c.shared_schema = f.schema;
-      crawled.push_back(std::move(c));
+    for (auto& [dir, w] : folders) {
+      if (w.from_row) {
+        for (Group& g : w.known->groups) crawled.push_back(entry_of(dir, std::move(g), schemas));
+        continue;
+      }
+      w.groups = groups_of(w.files, schemas);
+      for (const Group& g : w.groups) crawled.push_back(entry_of(dir, g, schemas));
     }
     LayoutOptions layout_options;
     layout_options.combine_compatible_schemas = def.combine_compatible_schemas;
@@ -1035,52 +1379,62 @@ RunResult run_crawl(const CrawlerDefinition& def, RunContext& ctx) {
     }
     for (const auto& f : plan.skipped) stats.note("left out " + f.path + " (" + f.reason + ")");
 
-    // 4. Apply table by table, each with the state of its files, so a crash leaves both consistent. Tables
-    // without changed or removed files are not written (nor, in event runs, even compared).
-    std::set<std::string> removed_set(removed.begin(), removed.end());
-    auto state_of = [&](const Listed& f) {
-      catalog::CrawlerFile c;
-      c.path = state_key(ti, f.rel);
-      c.size = f.size;
-      c.mtime = f.mtime;
-      c.etag = f.etag;
-      if (f.schema) c.schema = schemas.encode(*f.schema, f.sampled);
-      return c;
+    // 4. Apply table by table, each with the state of its folders, so a crash leaves both consistent.
+    // Tables without changed or removed files are not written (nor, in event runs, even compared).
+    auto state_rows = [&](const std::string& dir, FolderWork& w, std::vector<catalog::CrawlerFile>& rows,
+                          std::vector<std::string>& gone) {
+      w.placed = true;
+      for (const std::string& name : w.removed) gone.push_back(state_key(ti, join_path(dir, name)));
+      for (const Listed& f : w.files) {
+        if (!f.changed) continue;
+        catalog::CrawlerFile c;
+        c.path = state_key(ti, f.rel);
+        c.size = f.size;
+        c.mtime = f.mtime;
+        c.etag = f.etag;
+        c.schema = f.state;
+        rows.push_back(std::move(c));
+      }
+      if (!w.dirty) return;
+      const std::string path = std::string(kFolderRowPrefix) + state_key(ti, dir);
+      if (w.files.empty()) {
+        if (w.known != nullptr && w.known->has_row) gone.push_back(path);
+        return;
+      }
+      catalog::CrawlerFile row;
+      row.path = path;
+      row.size = static_cast<std::int64_t>(w.files.size());
+      row.etag = w.fingerprint.empty() ? listing_fingerprint(w.files, s3) : w.fingerprint;
+      row.schema = summary_text(w.groups);
+      rows.push_back(std::move(row));
     };
     auto save = [&](std::vector<catalog::CrawlerFile>& files, const std::vector<std::string>& gone) {
       schemas.add_schema_rows(files);
       store.save_crawler_files(def.name, files, gone);
       schemas.mark_stored(files);
     };
-    std::vector<bool> placed(listed.size(), false);
     for (const auto& table : plan.tables) {
       if (stopping()) break;
-      const std::string prefix = table.location.empty() ? std::string() : table.location + "/";
       std::vector<catalog::CrawlerFile> files;
       std::vector<std::string> gone;
       std::set<std::string> changed_dirs;
       bool changed = false;
-      // The table's files are those under its location (layout plans disjoint table roots).
-      auto lo = std::lower_bound(listed.begin(), listed.end(), prefix,
-                                 [](const Listed& f, const std::string& p) { return f.rel < p; });
-      for (auto it = lo; it != listed.end() && it->rel.compare(0, prefix.size(), prefix) == 0; ++it) {
-        if (it->changed) {
-          changed = true;
-          files.push_back(state_of(*it));
-          std::string dir = parent_dir(it->rel);
-          if (changed_dirs.empty() || *changed_dirs.rbegin() != dir) changed_dirs.insert(std::move(dir));
-        }
-        placed[static_cast<std::size_t>(it - listed.begin())] = true;
-      }
-      for (auto it = removed_set.lower_bound(prefix); it != removed_set.end() && it->rfind(prefix, 0) == 0;) {
-        gone.push_back(state_key(ti, *it));
-        changed = true;
-        it = removed_set.erase(it);
+      bool removed = false;
+      // The table's folders are its location and those below it (layout plans disjoint table roots).
+      const std::string& loc = table.location;
+      for (auto it = folders.lower_bound(loc); it != folders.end() && it->first.starts_with(loc); ++it) {
+        const std::string& dir = it->first;
+        if (!loc.empty() && dir.size() > loc.size() && dir[loc.size()] != '/') continue;
+        FolderWork& w = it->second;
+        changed = changed || w.changed;
+        removed = removed || !w.removed.empty();
+        if (w.files_changed) changed_dirs.insert(dir);
+        state_rows(dir, w, files, gone);
       }
       keep_locations.insert(location_of(target, table.location));
-      if (event_mode && !changed) continue;
+      if (event_mode && !changed && files.empty() && gone.empty()) continue;
       // Partitions of folders without changed files stay as stored when nothing was removed or left out.
-      const bool only_changed_dirs = gone.empty() && table.skipped_files.empty();
+      const bool only_changed_dirs = !removed && table.skipped_files.empty();
       try {
         schemas.add_schema_rows(files);
         const std::string written =
@@ -1097,22 +1451,33 @@ RunResult run_crawl(const CrawlerDefinition& def, RunContext& ctx) {
       } catch (const Error& e) {
         if (e.code() == ErrorCode::Unavailable) throw;
         stats.note("table " + table.name + ": " + e.what());
+        state_complete = false;  // the table's state rows were not written
       }
       progress(false);
     }
-    // State of files that belong to no table (unclassified files, files of tables that failed) and removals
-    // outside every table.
+    // State of folders outside every table (unclassified files, files left out of every table), and
+    // removals there.
     std::vector<catalog::CrawlerFile> rest;
-    for (std::size_t i = 0; i < listed.size(); ++i)
-      if (listed[i].changed && !placed[i]) rest.push_back(state_of(listed[i]));
     std::vector<std::string> rest_removed;
-    for (const auto& rel : removed_set) rest_removed.push_back(state_key(ti, rel));
-    if (!stopping()) save(rest, rest_removed);
+    for (auto& [dir, w] : folders)
+      if (!w.placed) state_rows(dir, w, rest, rest_removed);
+    if (stopping()) {
+      state_complete = false;
+    } else {
+      save(rest, rest_removed);
+    }
   }
+  if (stopping()) state_complete = false;
   // Schema rows no file names any more.
   if (!stopping()) {
     const std::vector<std::string> unused = schemas.unreferenced_rows();
     if (!unused.empty()) store.save_crawler_files(def.name, {}, unused);
+  }
+  if (!folder_state && state_complete) {
+    catalog::CrawlerFile marker;
+    marker.path = std::string(kFolderStateRow);
+    marker.schema = "1";
+    store.save_crawler_files(def.name, {marker}, {});
   }
   if (!stopping() && !event_mode && !new_folders_only) applier.retire(keep_locations, target_locations);
   result.stopped = stopping();

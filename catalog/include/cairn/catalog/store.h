@@ -280,6 +280,12 @@ class Store {
   /// to make it part of a table's write).
   virtual void save_crawler_files(std::string_view name, const std::vector<CrawlerFile>& files,
                                   const std::vector<std::string>& removed) = 0;
+  /// The file state rows of a crawler whose paths start with `prefix` (bytewise), ordered by path.
+  virtual std::vector<CrawlerFile> load_crawler_files_with_prefix(std::string_view name,
+                                                                  std::string_view prefix) = 0;
+  /// The file state rows of a crawler at `paths` (those that exist), ordered by path.
+  virtual std::vector<CrawlerFile> get_crawler_files(std::string_view name,
+                                                     const std::vector<std::string>& paths) = 0;
 
   /// AlreadyExists when the name is taken.
   virtual ConnectionRecord create_connection(const ConnectionRecord& connection) = 0;

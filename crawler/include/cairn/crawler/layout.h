@@ -32,8 +32,23 @@ struct CrawledFile {
   /// count); used when `schema` is empty. Both empty: unrecognised.
   std::shared_ptr<const FileSchema> shared_schema = nullptr;
 
+  /// A group: more files of the folder of `path` (their names) that the entry stands for too. All its
+  /// files have the entry's format and columns (their record counts may differ: see `group_records`) and
+  /// the same kind of name (all data files, or all skipped by name); `size` is the bytes of all of them.
+  /// The plan is the one of the files given one by one (skipped files may be listed in another order). The
+  /// crawler's runs give each folder's files as groups, one per schema (docs/crawlers.md, "Incremental
+  /// crawls").
+  std::vector<std::string> more_names = {};
+  /// Of a group: the records of all its files, each counted as file_records() counts a single file's;
+  /// nullopt: counted from the schema as one file.
+  std::optional<std::int64_t> group_records = std::nullopt;
+  /// Of a group: whether every file's record count is exact (or absent).
+  bool group_counts_exact = true;
+
   /// The file's schema (`schema`, else `shared_schema`), or null when no classifier recognised it.
   const FileSchema* schema_ptr() const { return schema ? &*schema : shared_schema.get(); }
+  /// The files the entry stands for.
+  std::uint64_t objects() const { return 1 + more_names.size(); }
 };
 
 /// Glue's grouping settings.
@@ -115,6 +130,14 @@ struct LayoutResult {
 /// empty input gives an empty plan. Any set of paths is accepted; throws Error(InvalidArgument) only for a
 /// column type that is not a Hive type. O(n log n) in the number of files.
 LayoutResult plan_layout(std::vector<CrawledFile> files, const LayoutOptions& options = {});
+
+/// The records a file of `size` bytes counts for in recordCount: an exact count as it is; a sample's count
+/// scaled by size ÷ sampled_bytes (rounded) when the sample covered less than the file; 0 without a count.
+std::int64_t file_records(const FileSchema& schema, std::uint64_t size, std::uint64_t sampled_bytes);
+
+/// Why plan_layout leaves out a file named `name` (its last path segment) whatever its content (hidden,
+/// checksum, folder marker), or "" when the name is a data file's.
+std::string skipped_name_reason(std::string_view name);
 
 /// The narrowest Hive type that holds values of both `a` and `b` (docs/crawlers.md, widening table); the
 /// result does not depend on the order of the arguments. Throws Error(InvalidArgument) for an unparsable

@@ -93,6 +93,14 @@ FileSchema file_schema_from_text(const std::string& text, std::uint64_t* sampled
 /// of a hash of its JSON); the row's `schema` is the JSON. A path without "<target index>:" is no file.
 inline constexpr std::string_view kSchemaRowPrefix = "#schema/";
 
+/// The path prefix of the state row that summarises one listed folder: the prefix, then "<target
+/// index>:<folder>". The row's `size` is the folder's file count, `etag` a fingerprint of its listing (names,
+/// sizes, mtimes or ETags), `schema` its files grouped by schema (docs/crawlers.md, "Incremental crawls").
+inline constexpr std::string_view kFolderRowPrefix = "#folder/";
+/// The state row whose presence says that every folder with file rows has its folder row (written by the
+/// first run that completes with folder rows; state of older runs lacks it and is then read whole).
+inline constexpr std::string_view kFolderStateRow = "#folders";
+
 /// The per-file state texts of one crawler, each distinct schema encoded, stored and decoded once. A file
 /// row's text is "<records|->,<exact 0|1>,<sampled bytes>;#<id>", the id naming a schema row.
 class StateSchemas {
@@ -104,13 +112,20 @@ class StateSchemas {
   /// The schema of a state text (either form); texts that differ only in the sampled bytes share one object.
   /// Throws Error(Unavailable) for corrupt state or a schema row that is missing.
   std::shared_ptr<const FileSchema> decode(const std::string& text, std::uint64_t* sampled_bytes = nullptr);
-  /// Appends to `rows` the schema rows that `rows`' file texts name and the store may lack (call
-  /// mark_stored(rows) once they are saved).
+  /// The id (32 hex digits) of a schema's state row; recorded as used in this run.
+  std::string id_of(const FileSchema& schema);
+  /// The schema a schema row holds, without record counts, decoded once. Throws Error(Unavailable) for a
+  /// missing or corrupt row.
+  std::shared_ptr<const FileSchema> schema_of_id(const std::string& id);
+  /// Appends to `rows` the schema rows that `rows`' file texts and folder rows name and the store may lack
+  /// (call mark_stored(rows) once they are saved).
   void add_schema_rows(std::vector<catalog::CrawlerFile>& rows) const;
   /// Records that `rows` (a batch add_schema_rows completed) are saved.
   void mark_stored(const std::vector<catalog::CrawlerFile>& rows);
   /// Notes the id a stored file text names (a file that stays, or may stay, in the state).
   void reference(const std::string& text);
+  /// Notes a schema id named by a stored folder row.
+  void reference_id(const std::string& id);
   /// Paths of stored schema rows no file text named (reference, encode): safe to delete.
   std::vector<std::string> unreferenced_rows() const;
 
