@@ -34,10 +34,8 @@ constexpr const char* kIsoTimestampFormats =
     "yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSSZZ,yyyy-MM-dd'T'HH:mm:ssZZ,yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSS,"
     "yyyy-MM-dd'T'HH:mm:ss";
 
-using csv::Fields;
-using csv::parse;
-using csv::Parsed;
-using csv::Row;
+using csv::ParsedViews;
+using csv::RowShape;
 using text::trim;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -53,22 +51,23 @@ struct Split {
   double consistency() const { return rows == 0 ? 0.0 : static_cast<double>(consistent) / rows; }
 };
 
-Split measure(const Parsed& parsed, char delim) {
+Split measure(const std::vector<RowShape>& shapes, char delim) {
   Split s;
   s.delim = delim;
-  s.rows = parsed.rows.size();
-  std::map<std::size_t, std::size_t> counts;
-  for (const Row& row : parsed.rows) {
-    ++counts[row.fields.size()];
-    for (const std::string& f : row.fields) {
-      for (char other : kCandidates) {
-        if (other != delim && f.find(other) != std::string::npos) {
-          ++s.foreign;
-          break;
-        }
-      }
+  s.rows = shapes.size();
+  // Field count -> rows; a sample has few distinct counts, so a vector searched linearly.
+  std::vector<std::pair<std::size_t, std::size_t>> counts;
+  for (const RowShape& row : shapes) {
+    s.foreign += row.foreign;
+    auto it =
+        std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == row.fields; });
+    if (it == counts.end()) {
+      counts.emplace_back(row.fields, 1);
+    } else {
+      ++it->second;
     }
   }
+  std::sort(counts.begin(), counts.end());
   for (const auto& [columns, rows] : counts) {
     if (rows >= s.consistent) {  // ascending keys: on a tie the larger field count wins
       s.columns = columns;
@@ -76,6 +75,39 @@ Split measure(const Parsed& parsed, char delim) {
     }
   }
   return s;
+}
+
+// The other candidate delimiters: bytes that, inside a field, hint that `delim` splits wrongly.
+std::string foreign_of(char delim) {
+  std::string out;
+  for (char other : kCandidates)
+    if (other != delim) out += other;
+  return out;
+}
+
+// How `delim` splits the first `max_rows` rows of `body`.
+Split measure(std::string_view body, char delim, char quote, bool truncated, std::size_t max_rows) {
+  return measure(csv::row_shapes(body, delim, quote, truncated, max_rows, foreign_of(delim)), delim);
+}
+
+// How `delim` split the first `max_rows` rows of `parsed`.
+Split measure(const ParsedViews& parsed, char delim, std::size_t max_rows = SIZE_MAX) {
+  std::array<bool, 256> foreign{};
+  for (char other : foreign_of(delim)) foreign[static_cast<unsigned char>(other)] = true;
+  std::vector<RowShape> shapes;
+  shapes.reserve(std::min(parsed.rows.size(), max_rows));
+  for (const ParsedViews::Span& row : parsed.rows) {
+    if (shapes.size() == max_rows) break;
+    RowShape shape{row.count, 0};
+    for (std::size_t f = 0; f < row.count; ++f) {
+      const std::string_view cell = parsed.cells[row.begin + f];
+      if (std::any_of(cell.begin(), cell.end(),
+                      [&](char c) { return foreign[static_cast<unsigned char>(c)]; }))
+        ++shape.foreign;
+    }
+    shapes.push_back(shape);
+  }
+  return measure(shapes, delim);
 }
 
 // True when `a` splits the sample better than `b`: more consistent rows, then fewer fields holding another
@@ -394,12 +426,17 @@ const std::unordered_set<std::string_view>& header_words() {
   return words;
 }
 
-// Words of a header cell, lower-cased: split at non-alphanumerics, letter/digit changes and camelCase.
-std::vector<std::string> words_of(std::string_view cell) {
-  std::vector<std::string> words;
+// Whether `f` holds for a word of a header cell, lower-cased: words split at non-alphanumerics,
+// letter/digit changes and camelCase. One buffer for all words: this runs for every cell of every file.
+template <typename F>
+bool any_word(std::string_view cell, F&& f) {
   std::string current;
+  bool found = false;
   auto flush = [&] {
-    if (!current.empty()) words.push_back(text::ascii_lower(current));
+    if (!current.empty()) {
+      for (char& c : current) c = catalog::text::ascii_lower(c);
+      found = found || f(std::string_view(current));
+    }
     current.clear();
   };
   char prev = 0;
@@ -416,9 +453,10 @@ std::vector<std::string> words_of(std::string_view cell) {
       current += c;
     }
     prev = c;
+    if (found) return true;
   }
   flush();
-  return words;
+  return found;
 }
 
 // A header cell must look like a column name: starts with a letter, '_' or '#', then letters, digits and a
@@ -492,8 +530,8 @@ double share(const std::vector<std::string_view>& values, Pred pred) {
 // Name evidence for one text column (rule E2 in docs/crawlers.md): the header cell names things the way
 // columns are named and differs in shape from the column's values.
 bool has_name_evidence(std::string_view cell, const std::vector<std::string_view>& values) {
-  for (const std::string& w : words_of(cell)) {
-    if (header_words().count(w) > 0) return true;  // E2a: a common column-name word
+  if (any_word(cell, [](std::string_view w) { return header_words().count(w) > 0; })) {
+    return true;  // E2a: a common column-name word
   }
   if (has_identifier_marks(cell) && !values.empty() && share(values, has_identifier_marks) < 0.1) {
     return true;  // E2b: snake_case or camelCase, unlike the values
@@ -518,14 +556,15 @@ bool has_name_evidence(std::string_view cell, const std::vector<std::string_view
 // Decides whether rows[0] is a header from the rows below it (up to kDetectRows of them; docs/crawlers.md,
 // "Header detection"): B1-B5 must hold, and either
 // a column's values below are typed while its cell is text (E1, Glue's rule), or at least half the columns
-// show name evidence (E2; this finds headers of all-text files, Glue's blind spot).
-bool detect_header(const std::vector<Row>& rows, std::size_t columns, bool trim_values) {
-  if (rows.empty()) return false;
-  const Row& first = rows[0];
-  if (first.fields.size() != columns) return false;
+// show name evidence (E2; this finds headers of all-text files, Glue's blind spot). `stats` receives the
+// type statistics of each column's values below the header (complete only when it returns true).
+bool detect_header(const ParsedViews& rows, std::size_t columns, bool trim_values,
+                   std::vector<ColumnStats>& stats) {
+  if (rows.rows.empty()) return false;
+  if (rows.fields(0) != columns) return false;
   std::set<std::string> seen;
-  for (const std::string& raw : first.fields) {
-    std::string_view cell = trim(raw);
+  for (std::size_t c = 0; c < columns; ++c) {
+    std::string_view cell = trim(rows.field(0, c));
     if (cell.empty()) return false;                                  // B1
     if (!is_name_like(cell)) return false;                           // B2
     if (classify_value(cell).kind != Kind::Text) return false;       // B3
@@ -533,20 +572,22 @@ bool detect_header(const std::vector<Row>& rows, std::size_t columns, bool trim_
   }
   std::size_t typed = 0;
   std::size_t named = 0;
+  std::vector<std::string_view> values;
+  values.reserve(std::min(rows.rows.size(), kDetectRows + 1));
   for (std::size_t c = 0; c < columns; ++c) {
-    std::string_view cell = trim(first.fields[c]);
-    std::vector<std::string_view> values;
-    for (std::size_t r = 1; r < rows.size() && r <= kDetectRows; ++r) {
-      if (c >= rows[r].fields.size()) continue;
-      std::string_view v = prepared(rows[r].fields[c], trim_values);
+    std::string_view cell = trim(rows.field(0, c));
+    values.clear();
+    for (std::size_t r = 1; r < rows.rows.size() && r <= kDetectRows; ++r) {
+      if (c >= rows.fields(r)) continue;
+      std::string_view v = prepared(rows.field(r, c), trim_values);
       if (is_null_token(v)) continue;
       if (catalog::text::iequals_ascii(trim(v), cell))
         return false;  // B5: the cell is one of the column's values
       values.push_back(v);
     }
-    ColumnStats stats = stats_of(values, trim_values);
-    if (stats.values > 0 && !stats.text) ++typed;  // E1
-    if (has_name_evidence(cell, values)) ++named;  // E2
+    const ColumnStats& column = stats.emplace_back(stats_of(values, trim_values));
+    if (column.values > 0 && !column.text) ++typed;  // E1
+    if (has_name_evidence(cell, values)) ++named;    // E2
   }
   return typed > 0 || named * 2 >= columns;
 }
@@ -593,10 +634,11 @@ std::optional<FileSchema> classify_csv(std::string_view sample, const CsvOptions
 
   // 1. The delimiter: the given one, or the candidate that splits the first rows most consistently.
   std::optional<Split> chosen;
+  std::optional<ParsedViews> early;  // the whole sample, parsed with early_delim while choosing the delimiter
+  char early_delim = 0;
   bool single_column = false;
   if (options.delimiter) {
-    Split s =
-        measure(parse(body, *options.delimiter, quote, options.truncated, kDetectRows), *options.delimiter);
+    Split s = measure(body, *options.delimiter, quote, options.truncated, kDetectRows);
     if (viable(s, 2)) {
       chosen = s;
     } else if (options.allow_single_column && viable(s, 1) && s.columns == 1) {
@@ -604,14 +646,26 @@ std::optional<FileSchema> classify_csv(std::string_view sample, const CsvOptions
       single_column = true;
     }
   } else {
-    for (char d : kCandidates) {
-      Split s = measure(parse(body, d, quote, options.truncated, kDetectRows), d);
-      if (viable(s, 2) && (!chosen || better(s, *chosen))) chosen = s;
+    // A delimiter absent from the sample leaves every row one field: never viable, so not tokenized.
+    std::string present;
+    for (char d : kCandidates)
+      if (body.find(d) != std::string_view::npos) present += d;
+    if (present.size() == 1) {
+      // The only candidate: parse the whole sample at once; its first rows are the detection rows.
+      early_delim = present[0];
+      early = csv::parse_views(body, early_delim, quote, options.truncated, SIZE_MAX);
+      Split s = measure(*early, early_delim, kDetectRows);
+      if (viable(s, 2)) chosen = s;
+    } else {
+      for (char d : present) {
+        Split s = measure(body, d, quote, options.truncated, kDetectRows);
+        if (viable(s, 2) && (!chosen || better(s, *chosen))) chosen = s;
+      }
     }
     if (!chosen && options.allow_single_column) {
       // One column: a delimiter that never splits a row, so the whole line is the value.
       for (char d : {',', '\t', '|', ';', '\x01'}) {
-        Split s = measure(parse(body, d, quote, options.truncated, kDetectRows), d);
+        Split s = measure(body, d, quote, options.truncated, kDetectRows);
         if (s.rows > 0 && s.columns == 1 && s.consistent == s.rows) {
           chosen = s;
           single_column = true;
@@ -624,14 +678,18 @@ std::optional<FileSchema> classify_csv(std::string_view sample, const CsvOptions
   const char delim = chosen->delim;
 
   // 2. The whole sample with that delimiter.
-  Parsed parsed = parse(body, delim, quote, options.truncated, SIZE_MAX);
-  Split split = measure(parsed, delim);
+  const ParsedViews parsed = early && early_delim == delim
+                                 ? std::move(*early)
+                                 : csv::parse_views(body, delim, quote, options.truncated, SIZE_MAX);
+  // Fewer rows than the detection limit: the detection saw every row, so its split is this one.
+  Split split = chosen->rows < kDetectRows ? *chosen : measure(parsed, delim);
   if (!viable(split, single_column ? 1 : 2)) return std::nullopt;
   const std::size_t columns = split.columns;
-  const std::vector<Row>& rows = parsed.rows;
+  const std::size_t row_count = parsed.rows.size();
 
   // 3. The header.
   bool header = false;
+  std::vector<ColumnStats> header_stats;
   switch (options.header) {
     case CsvHeader::Present:
       header = true;
@@ -640,13 +698,14 @@ std::optional<FileSchema> classify_csv(std::string_view sample, const CsvOptions
       header = false;
       break;
     case CsvHeader::Detect: {
-      bool equals_custom =
-          !options.custom_header.empty() && rows[0].fields.size() == options.custom_header.size();
-      for (std::size_t c = 0; equals_custom && c < rows[0].fields.size(); ++c) {
-        equals_custom =
-            sanitize_csv_column_name(rows[0].fields[c]) == sanitize_csv_column_name(options.custom_header[c]);
+      bool equals_custom = !options.custom_header.empty() && parsed.fields(0) == options.custom_header.size();
+      for (std::size_t c = 0; equals_custom && c < parsed.fields(0); ++c) {
+        equals_custom = sanitize_csv_column_name(parsed.field(0, c)) ==
+                        sanitize_csv_column_name(options.custom_header[c]);
       }
-      header = equals_custom || detect_header(rows, columns, trim_values);
+      header = equals_custom || detect_header(parsed, columns, trim_values, header_stats);
+      // With a header and at most kDetectRows data rows, detection typed exactly the data rows.
+      if (!header || equals_custom || row_count > kDetectRows + 1) header_stats.clear();
       break;
     }
   }
@@ -659,8 +718,8 @@ std::optional<FileSchema> classify_csv(std::string_view sample, const CsvOptions
     std::string name;
     if (!options.custom_header.empty()) {
       if (c < options.custom_header.size()) name = sanitize_csv_column_name(options.custom_header[c]);
-    } else if (header && c < rows[0].fields.size()) {
-      name = sanitize_csv_column_name(rows[0].fields[c]);
+    } else if (header && c < parsed.fields(0)) {
+      name = sanitize_csv_column_name(parsed.field(0, c));
     }
     if (name.empty() || used.count(name) > 0) {
       std::string base = "col" + std::to_string(c);
@@ -673,11 +732,17 @@ std::optional<FileSchema> classify_csv(std::string_view sample, const CsvOptions
 
   // 5. Types over the data rows; a missing field is a null.
   bool data_quoted = false;
-  std::vector<std::vector<std::string_view>> values(columns);
-  for (std::size_t r = first_data; r < rows.size(); ++r) {
-    data_quoted = data_quoted || rows[r].quoted;
-    for (std::size_t c = 0; c < columns && c < rows[r].fields.size(); ++c)
-      values[c].push_back(rows[r].fields[c]);
+  for (std::size_t r = first_data; r < row_count; ++r) data_quoted = data_quoted || parsed.rows[r].quoted;
+  std::vector<ColumnStats> column_stats = std::move(header_stats);
+  if (column_stats.empty()) {
+    std::vector<std::string_view> values;
+    values.reserve(row_count - first_data);
+    for (std::size_t c = 0; c < columns; ++c) {
+      values.clear();
+      for (std::size_t r = first_data; r < row_count; ++r)
+        if (c < parsed.fields(r)) values.push_back(parsed.field(r, c));
+      column_stats.push_back(stats_of(values, trim_values));
+    }
   }
   bool open_csv = options.serde == CsvSerde::OpenCsv || (options.serde == CsvSerde::Detect && data_quoted);
   if (delim == '\x01' || quote == '\0') open_csv = false;  // OpenCSVSerde cannot be given a control char
@@ -685,8 +750,9 @@ std::optional<FileSchema> classify_csv(std::string_view sample, const CsvOptions
   FileSchema fs;
   fs.classification = "csv";
   bool iso_timestamps = false;
+  fs.columns.reserve(columns);
   for (std::size_t c = 0; c < columns; ++c) {
-    ColumnStats stats = stats_of(values[c], trim_values);
+    const ColumnStats& stats = column_stats[c];
     catalog::Column column;
     column.name = names[c];
     std::string inferred = stats.type();
@@ -701,7 +767,7 @@ std::optional<FileSchema> classify_csv(std::string_view sample, const CsvOptions
     }
     fs.columns.push_back(std::move(column));
   }
-  fs.record_count = static_cast<std::int64_t>(rows.size() - first_data);
+  fs.record_count = static_cast<std::int64_t>(row_count - first_data);
   fs.record_count_exact = !options.truncated;
   fs.input_format = kTextInputFormat;
   fs.output_format = kTextOutputFormat;
@@ -726,7 +792,7 @@ std::optional<FileSchema> classify_csv(std::string_view sample, const CsvOptions
   // and one-row samples.
   double certainty = split.consistent == split.rows ? 1.0 : 0.9 * split.consistency();
   if (parsed.malformed > 0) certainty *= 0.9;
-  if (rows.size() < 2) certainty = std::min(certainty, 0.5);
+  if (row_count < 2) certainty = std::min(certainty, 0.5);
   fs.certainty = certainty;
   return fs;
 }

@@ -1,6 +1,8 @@
 #include "cairn/crawler/json_classifier.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -59,6 +61,9 @@ struct JType {
   // Merges `value` into the field `key`, appending the field when it is new.
   void merge_field(std::string&& key, JType&& value);
 
+  // The field `key`, appended as Null when it is new (merging into it is then merge_field).
+  JType& slot(const std::string& key);
+
   static constexpr std::size_t kLinearKeys = 16;
 };
 
@@ -114,6 +119,28 @@ void JType::merge_field(std::string&& key, JType&& value) {
     } else {
       index.emplace(keys.back(), keys.size() - 1);
     }
+  }
+}
+
+JType& JType::slot(const std::string& key) {
+  std::size_t at = find(key);
+  if (at < keys.size()) return fields[at];
+  merge_field(std::string(key), JType());
+  return fields.back();
+}
+
+// merge(into, JType(kind)) for a scalar kind, without building the scalar.
+void merge_scalar(JType& into, JType::K kind) {
+  using K = JType::K;
+  if (kind == K::Null || into.kind == K::String) return;
+  if (into.kind == K::Null) {
+    into.kind = kind;  // a Null type has no children
+  } else if (kind == K::String) {
+    into.make_string();
+  } else if (is_number(into.kind) && is_number(kind)) {
+    into.kind = std::max(into.kind, kind);
+  } else if (into.kind != kind) {
+    into.make_string();
   }
 }
 
@@ -185,6 +212,180 @@ std::vector<Step> parse_path(std::string_view path) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Fast path. nlohmann_json's SAX parser costs more than typing the records; most samples are plain ASCII
+// records, which this checks and splits into the events that parser would report. Anything outside that
+// subset (non-ASCII bytes, \u escapes, escaped keys, long numbers, any syntax error) returns false and
+// the value goes to nlohmann_json, so its acceptance and errors stay the reference.
+
+struct Event {
+  enum class Type : std::uint8_t { Scalar, Key, StartObject, StartArray, End } type = Type::Scalar;
+  JType::K kind = JType::K::Null;  // Scalar
+  std::string_view key;            // Key: the raw key (no escapes)
+};
+
+// The kind nlohmann_json gives the number token `t` (JSON number grammar already checked): an integer that
+// fits int64 (negative) or uint64 (otherwise) is reported as such, anything else as a double.
+JType::K number_kind(std::string_view t, bool is_float) {
+  if (is_float) return JType::K::Double;
+  if (t[0] == '-') {
+    std::int64_t v = 0;
+    auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (ec != std::errc() || ptr != t.data() + t.size()) return JType::K::Double;  // overflow: a double
+    return v >= INT32_MIN ? JType::K::Int : JType::K::BigInt;
+  }
+  std::uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (ec != std::errc() || ptr != t.data() + t.size()) return JType::K::Double;
+  if (v <= static_cast<std::uint64_t>(INT32_MAX)) return JType::K::Int;
+  if (v <= static_cast<std::uint64_t>(INT64_MAX)) return JType::K::BigInt;
+  return JType::K::Double;
+}
+
+// The longest number token the fast path takes, and the most exponent digits: within them every double is
+// finite (nlohmann_json rejects a number that overflows to infinity).
+constexpr std::size_t kMaxFastNumber = 32;
+constexpr std::size_t kMaxFastExponentDigits = 2;
+// Events of a typical record (a few dozen fields): reserved once per sample.
+constexpr std::size_t kEventsReserve = 128;
+
+// Splits `s`, one JSON object or array and nothing else, into `events`; false when `s` is outside the fast
+// path's subset or not valid JSON. `stack` is scratch space.
+bool fast_events(std::string_view s, std::vector<Event>& events, std::vector<char>& stack) {
+  events.clear();
+  stack.clear();
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  auto ws = [&] {
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+  };
+  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  // A string at s[i] == '"': moves past it; `escaped` tells whether it held an escape.
+  auto string_token = [&](bool& escaped) {
+    escaped = false;
+    for (++i; i < n; ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c == '"') {
+        ++i;
+        return true;
+      }
+      if (c < 0x20 || c >= 0x80) return false;
+      if (c == '\\') {
+        if (i + 1 >= n) return false;
+        const char e = s[i + 1];
+        if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n' && e != 'r' && e != 't')
+          return false;
+        escaped = true;
+        ++i;
+      }
+    }
+    return false;
+  };
+  auto literal = [&](std::string_view word) {
+    if (s.substr(i, word.size()) != word) return false;
+    i += word.size();
+    return true;
+  };
+  enum class Next { Value, Key, AfterValue };
+  Next next = Next::Value;
+  while (true) {
+    if (next == Next::Value) {
+      if (i >= n) return false;
+      const char c = s[i];
+      if (c == '{' || c == '[') {
+        const bool object = c == '{';
+        stack.push_back(c);
+        events.push_back(Event{object ? Event::Type::StartObject : Event::Type::StartArray, {}, {}});
+        ++i;
+        ws();
+        if (i < n && s[i] == (object ? '}' : ']')) {
+          stack.pop_back();
+          events.push_back(Event{Event::Type::End, {}, {}});
+          ++i;
+          next = Next::AfterValue;
+        } else {
+          next = object ? Next::Key : Next::Value;
+        }
+        continue;
+      }
+      JType::K kind;
+      if (c == '"') {
+        bool escaped = false;
+        if (!string_token(escaped)) return false;
+        kind = JType::K::String;
+      } else if (c == 't' || c == 'f') {
+        if (!literal(c == 't' ? "true" : "false")) return false;
+        kind = JType::K::Boolean;
+      } else if (c == 'n') {
+        if (!literal("null")) return false;
+        kind = JType::K::Null;
+      } else if (c == '-' || is_digit(c)) {
+        const std::size_t start = i;
+        if (s[i] == '-') ++i;
+        if (i < n && s[i] == '0') {
+          ++i;
+        } else if (i < n && is_digit(s[i])) {
+          while (i < n && is_digit(s[i])) ++i;
+        } else {
+          return false;
+        }
+        bool is_float = false;
+        if (i < n && s[i] == '.') {
+          ++i;
+          const std::size_t digits = i;
+          while (i < n && is_digit(s[i])) ++i;
+          if (i == digits) return false;
+          is_float = true;
+        }
+        if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+          ++i;
+          if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
+          const std::size_t digits = i;
+          while (i < n && is_digit(s[i])) ++i;
+          if (i == digits || i - digits > kMaxFastExponentDigits) return false;
+          is_float = true;
+        }
+        if (i - start > kMaxFastNumber) return false;
+        kind = number_kind(s.substr(start, i - start), is_float);
+      } else {
+        return false;
+      }
+      events.push_back(Event{Event::Type::Scalar, kind, {}});
+      next = Next::AfterValue;
+      continue;
+    }
+    if (next == Next::Key) {
+      if (i >= n || s[i] != '"') return false;
+      const std::size_t start = i;
+      bool escaped = false;
+      if (!string_token(escaped) || escaped) return false;  // an escaped key needs decoding: nlohmann_json
+      events.push_back(Event{Event::Type::Key, {}, s.substr(start + 1, i - start - 2)});
+      ws();
+      if (i >= n || s[i] != ':') return false;
+      ++i;
+      ws();
+      next = Next::Value;
+      continue;
+    }
+    // After a value: the end of the input, or a separator or the end of the enclosing container.
+    ws();
+    if (stack.empty()) return i == n;
+    if (i >= n) return false;
+    const bool object = stack.back() == '{';
+    if (s[i] == ',') {
+      ++i;
+      ws();
+      next = object ? Next::Key : Next::Value;
+    } else if (s[i] == (object ? '}' : ']')) {
+      stack.pop_back();
+      events.push_back(Event{Event::Type::End, {}, {}});
+      ++i;
+    } else {
+      return false;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // SAX handler: follows the path through each top-level value and types every record found at its end.
 
 struct Tally {
@@ -215,11 +416,7 @@ class RecordCollector {
   bool end_object() { return close(); }
   bool end_array() { return close(); }
   bool key(std::string& k) {
-    if (capturing_) {
-      if (opaque_ == 0) build_.back().pending_key = text::ascii_lower(k);
-    } else {
-      frames_.back().key = k;
-    }
+    set_key(k);
     return true;
   }
   bool parse_error(std::size_t, const std::string&, const nlohmann::json::exception&) {
@@ -229,8 +426,44 @@ class RecordCollector {
 
   bool failed() const { return failed_; }
 
+  /// Feeds the events of one checked value (fast_events), to the same result as nlohmann_json's events of
+  /// it. An object record is merged into the result as its events come instead of being typed on its own
+  /// first: merging is associative (a join of types), and a checked value cannot fail half-way.
+  void replay(const std::vector<Event>& events) {
+    for (const Event& e : events) {
+      if (!stream_.empty()) {
+        stream(e);
+        continue;
+      }
+      switch (e.type) {
+        case Event::Type::Scalar:
+          scalar(e.kind);
+          break;
+        case Event::Type::Key:
+          set_key(e.key);
+          break;
+        case Event::Type::StartObject:
+          if (!capturing_ && at_record()) {
+            ++tally_.records;
+            if (merged_.kind == JType::K::Null) merged_ = JType(JType::K::Struct);
+            stream_.push_back(&merged_);
+          } else {
+            open(JType::K::Struct);
+          }
+          break;
+        case Event::Type::StartArray:
+          open(JType::K::Array);
+          break;
+        case Event::Type::End:
+          close();
+          break;
+      }
+    }
+  }
+
   /// Forgets any half-read value (after a parse error) before the next top-level value.
   void reset() {
+    stream_.clear();
     frames_.clear();
     build_.clear();
     capturing_ = false;
@@ -249,6 +482,62 @@ class RecordCollector {
     JType node;
     std::string pending_key;
   };
+
+  // The slot of the value about to start inside the container `parent` of the merged type.
+  JType& child_slot(JType& parent) {
+    if (parent.kind == JType::K::Struct) return parent.slot(stream_key_);
+    if (parent.element.empty()) parent.element.emplace_back();
+    return parent.element[0];
+  }
+
+  // One event inside an object record being merged (stream_: the containers open in it, the record
+  // first; null where the value is absorbed: its slot is string, or it nests too deep).
+  void stream(const Event& e) {
+    JType* parent = stream_.back();
+    switch (e.type) {
+      case Event::Type::Key:
+        if (parent) {
+          stream_key_.assign(e.key);
+          for (char& c : stream_key_) c = catalog::text::ascii_lower(c);
+        }
+        return;
+      case Event::Type::Scalar:
+        if (parent) merge_scalar(child_slot(*parent), e.kind);
+        return;
+      case Event::Type::StartObject:
+      case Event::Type::StartArray: {
+        const JType::K kind = e.type == Event::Type::StartObject ? JType::K::Struct : JType::K::Array;
+        if (!parent) {
+          stream_.push_back(nullptr);
+          return;
+        }
+        JType& slot = child_slot(*parent);
+        if (stream_.size() >= kMaxDepth) {  // too deep to type: string (as the capture does)
+          merge_scalar(slot, JType::K::String);
+          stream_.push_back(nullptr);
+        } else if (slot.kind == JType::K::Null || slot.kind == kind) {
+          slot.kind = kind;
+          stream_.push_back(&slot);
+        } else {
+          slot.make_string();
+          stream_.push_back(nullptr);
+        }
+        return;
+      }
+      case Event::Type::End:
+        stream_.pop_back();
+        if (stream_.empty()) value_done();  // the record ended
+        return;
+    }
+  }
+
+  void set_key(std::string_view k) {
+    if (capturing_) {
+      if (opaque_ == 0) build_.back().pending_key = text::ascii_lower(k);
+    } else {
+      frames_.back().key.assign(k);
+    }
+  }
 
   // How many path steps the position of the value about to start matches (-1: off the path).
   int matched_here() const {
@@ -353,6 +642,8 @@ class RecordCollector {
   bool capturing_ = false;
   std::size_t opaque_ = 0;  // nesting inside a container below kMaxDepth
   bool failed_ = false;
+  std::vector<JType*> stream_;  // replay: containers of the object record being merged (null: absorbed)
+  std::string stream_key_;      // replay: the lower-cased key of the value about to start
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -492,6 +783,9 @@ std::optional<FileSchema> classify_json(std::string_view sample, const JsonOptio
   Tally tally;
   std::size_t bad = 0;  // top-level values that failed to parse (not counting a sample's cut tail)
   RecordCollector collector(path, merged, tally);
+  std::vector<Event> events;
+  events.reserve(kEventsReserve);
+  std::vector<char> stack;
   std::size_t pos = 0;
   while (true) {
     while (pos < body.size() && text::is_space(body[pos])) ++pos;
@@ -500,7 +794,12 @@ std::optional<FileSchema> classify_json(std::string_view sample, const JsonOptio
     bool unclosed = end == kUnclosed;
     std::string_view chunk = body.substr(pos, unclosed ? std::string_view::npos : end - pos);
     collector.reset();
-    nlohmann::json::sax_parse(chunk.begin(), chunk.end(), &collector);
+    if (fast_events(chunk, events, stack)) {
+      collector.replay(events);
+    } else {
+      collector.reset();
+      nlohmann::json::sax_parse(chunk.begin(), chunk.end(), &collector);
+    }
     // A value cut by the end of a truncated sample is expected: the records completed before the cut were
     // already typed. Any other failure is malformed data.
     if (collector.failed() && !(unclosed && options.truncated)) ++bad;

@@ -173,10 +173,12 @@ class SchemaConverter {
     std::unordered_map<std::string, std::size_t> seen;
     for (NamedType& child : children) {
       std::string name = child.name;
-      for (auto it = seen.find(lower(name)); it != seen.end(); it = seen.find(lower(name))) {
+      std::string key = lower(name);
+      for (auto it = seen.find(key); it != seen.end(); it = seen.find(key)) {
         name += "_" + std::to_string(++it->second);
+        key = lower(name);
       }
-      seen.emplace(lower(name), 0);
+      seen.emplace(std::move(key), 0);
       child.name = std::move(name);
     }
     return children;
@@ -534,30 +536,32 @@ std::pair<std::int64_t, std::string> check_row_groups(const std::string& file,
   std::map<std::int32_t, std::size_t> codecs;
   for (std::size_t g = 0; g < metadata.row_groups.size(); ++g) {
     const pt::RowGroup& group = metadata.row_groups[g];
-    const std::string where = "row group " + std::to_string(g);
-    if (group.num_rows < 0) fail(file, where + " has a negative row count");
+    // Messages are built only on failure: this runs for every column chunk of every file.
+    auto where = [&] { return "row group " + std::to_string(g); };
+    if (group.num_rows < 0) fail(file, where() + " has a negative row count");
     if (rows > std::numeric_limits<std::int64_t>::max() - group.num_rows)
       fail(file, "the row count overflows");
     rows += group.num_rows;
     if (group.columns.size() != leaves.size()) {
-      fail(file, where + " has " + std::to_string(group.columns.size()) + " column chunks, the schema has " +
-                     std::to_string(leaves.size()) + " primitive columns");
+      fail(file, where() + " has " + std::to_string(group.columns.size()) +
+                     " column chunks, the schema has " + std::to_string(leaves.size()) +
+                     " primitive columns");
     }
     for (std::size_t c = 0; c < group.columns.size(); ++c) {
       const pt::ColumnChunk& chunk = group.columns[c];
-      const std::string column = where + ", column '" + leaves[c].path + "'";
+      auto column = [&] { return where() + ", column '" + leaves[c].path + "'"; };
       if (chunk.__isset.file_path) {
-        fail(file, column + " keeps its data in another file ('" + chunk.file_path +
+        fail(file, column() + " keeps its data in another file ('" + chunk.file_path +
                        "'); only self-contained files are supported");
       }
-      if (!chunk.__isset.meta_data) fail(file, column + " has no column metadata");
+      if (!chunk.__isset.meta_data) fail(file, column() + " has no column metadata");
       const pt::ColumnMetaData& meta = chunk.meta_data;
       if (codec_name(meta.codec).empty()) {
-        fail(file, column + " uses unknown compression codec " + std::to_string(meta.codec));
+        fail(file, column() + " uses unknown compression codec " + std::to_string(meta.codec));
       }
       ++codecs[meta.codec];
       if (meta.num_values < 0 || meta.total_compressed_size < 0 || meta.total_uncompressed_size < 0) {
-        fail(file, column + " has a negative value count or size");
+        fail(file, column() + " has a negative value count or size");
       }
       // The chunk's pages (from its dictionary page when it has one) lie between the magic and the footer; a
       // chunk past the footer means a truncated or patched file. Some writers leave the offsets of a chunk
@@ -571,14 +575,14 @@ std::pair<std::int64_t, std::string> check_row_groups(const std::string& file,
         if (start < static_cast<std::int64_t>(kMagicBytes) || static_cast<std::uint64_t>(start) >= data_end ||
             static_cast<std::uint64_t>(meta.total_compressed_size) >
                 data_end - static_cast<std::uint64_t>(start)) {
-          fail(file, column + " claims " + std::to_string(meta.total_compressed_size) + " bytes at offset " +
-                         std::to_string(start) + ", outside the data section [4, " +
+          fail(file, column() + " claims " + std::to_string(meta.total_compressed_size) +
+                         " bytes at offset " + std::to_string(start) + ", outside the data section [4, " +
                          std::to_string(data_end) + ") (truncated or corrupt file)");
         }
       }
       // Every row of a column without repetition holds exactly one value (or null).
       if (leaves[c].max_repetition_level == 0 && meta.num_values != group.num_rows) {
-        fail(file, column + " has " + std::to_string(meta.num_values) + " values for " +
+        fail(file, column() + " has " + std::to_string(meta.num_values) + " values for " +
                        std::to_string(group.num_rows) + " rows");
       }
     }

@@ -1,7 +1,9 @@
 #include "text_sample.h"
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 namespace cairn::crawler::text {
@@ -41,14 +43,33 @@ std::string_view strip_utf8_bom(std::string_view s) {
   return s;
 }
 
+namespace {
+
+// Per byte: 2 for NUL, 1 for a control character that text does not hold, else 0 (one lookup per byte:
+// every text file is probed).
+constexpr std::array<std::uint8_t, 256> kBinaryClass = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int u = 0; u < 256; ++u) {
+    const char c = static_cast<char>(u);
+    const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+    if (u == 0) {
+      t[u] = 2;
+    } else if ((u < 0x20 && !space && u > 0x03) || u == 0x7f) {
+      t[u] = 1;
+    }
+  }
+  return t;
+}();
+
+}  // namespace
+
 bool looks_binary(std::string_view s) {
   std::string_view probe = s.substr(0, std::min(s.size(), kBinaryProbeBytes));
   std::size_t control = 0;
   for (char c : probe) {
-    auto u = static_cast<unsigned char>(c);
-    if (u == 0) return true;
-    bool is_control = (u < 0x20 && !is_space(c) && u > 0x03) || u == 0x7f;
-    if (is_control) ++control;
+    const std::uint8_t v = kBinaryClass[static_cast<unsigned char>(c)];
+    if (v == 2) return true;
+    control += v;
   }
   return control * 100 > probe.size();
 }
