@@ -11,7 +11,6 @@
 //
 //   build/bench/cairn-crawl-bench [files] [parquet-template]
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -37,6 +36,7 @@
 #include "cairn/crawler/definition.h"
 #include "cairn/crawler/runner.h"
 #include "cairn/crawler/table_sample.h"
+#include "local_folder.h"  // the crawler's own folder reader (crawler/src, internal)
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -153,31 +153,27 @@ double io_floor(const Lake& lake, int threads, std::uint64_t& bytes, double* cpu
   return seconds_since(start);
 }
 
-/// The listing part of the floor: every folder read with readdir and each file's size and mtime with
-/// fstatat, on one thread, as the crawler lists (what a CRAWL_EVERYTHING re-crawl cannot avoid). Returns
-/// the seconds; `cpu` gets the CPU seconds, `count` the files.
+/// The listing part of the floor: every folder read with the crawler's own folder reader (readdir, and
+/// fstatat for each file's size and mtime), on one thread: what a CRAWL_EVERYTHING re-crawl cannot avoid.
+/// Returns the seconds; `cpu` gets the CPU seconds, `count` the files.
 double list_floor(const fs::path& root, double& cpu, std::size_t& count) {
   const auto start = Clock::now();
   const double cpu_start = cpu_seconds();
   count = 0;
   std::vector<std::string> folders{root.string()};
+  std::vector<cairn::crawler::detail::LocalEntry> entries;
   while (!folders.empty()) {
     const std::string dir = std::move(folders.back());
     folders.pop_back();
-    DIR* handle = ::opendir(dir.c_str());
-    if (!handle) continue;
-    const int fd = ::dirfd(handle);
-    while (const dirent* entry = ::readdir(handle)) {
-      const char* name = entry->d_name;
-      if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
-      if (entry->d_type == DT_DIR) {
-        folders.push_back(dir + "/" + name);
-        continue;
+    entries.clear();
+    if (cairn::crawler::detail::read_local_folder(dir, entries) != 0) continue;
+    for (const auto& entry : entries) {
+      if (entry.folder) {
+        folders.push_back(dir + "/" + entry.name);
+      } else {
+        ++count;
       }
-      struct stat st {};
-      if (::fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) ++count;
     }
-    ::closedir(handle);
   }
   cpu = cpu_seconds() - cpu_start;
   return seconds_since(start);

@@ -163,23 +163,14 @@ struct Detector::Impl {
     std::unique_ptr<RE2> re;
   };
 
-  // What a validator's acceptance says of the entity's pattern (validators.h, BuiltinSpec).
-  enum class Implies : std::uint8_t {
-    Nothing,  // a custom entity: the pattern decides
-    Ascii,    // an ASCII value the validator accepts matches the pattern
-    Always,   // every value the validator accepts matches the pattern
-  };
-
   struct Entity {
     std::string name;
-    Implies implies = Implies::Nothing;
+    const detail::BuiltinSpec* spec = nullptr;  // a built-in's; nullptr: a custom entity
     bool has_checksum = false;
     bool needs_name_hint = false;
     double threshold = 0.8;
     std::vector<std::string> hint_storage;  // custom entities' normalised context words
     std::vector<std::string_view> hints;
-    detail::Validator validate = nullptr;  // nullptr: a custom entity, the pattern decides
-    bool builtin = true;
     std::unique_ptr<LazyRe2> re;  // the pattern alone, for values that leave only a few candidates
     // "(?:P)(?:\n(?:P))*" for pattern P without '\n' in any match: it matches values joined by '\n' exactly
     // when each value matches P (the joints can only be the '\n's), confirming many values in one pass.
@@ -207,7 +198,7 @@ struct Detector::Impl {
   bool add(Entity e, std::string_view pattern, std::string& error) {
     if (set.Add(pattern, &error) != static_cast<int>(entities.size())) return false;
     e.re = std::make_unique<LazyRe2>(std::string(pattern));  // compiles as it did in the Set
-    if (e.builtin && e.name == "DATE_OF_BIRTH") date_of_birth = entities.size();
+    if (e.spec != nullptr && e.name == "DATE_OF_BIRTH") date_of_birth = entities.size();
     if (entities.size() < kFilterBits) {
       shapes.push_back(detail::analyse_pattern(pattern));
       if (shapes.back().known && !shapes.back().bytes.test('\n')) {
@@ -310,16 +301,8 @@ struct Detector::Impl {
   // True when entity `i`'s validator, having accepted `value`, vouches for its pattern too: the match needs
   // no RE2.
   bool implied(std::size_t i, std::string_view value) const {
-    switch (entities[i].implies) {
-      case Implies::Always:
-        return true;
-      case Implies::Ascii:
-        return std::all_of(value.begin(), value.end(),
-                           [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-      case Implies::Nothing:
-        break;
-    }
-    return false;
+    const detail::BuiltinSpec* spec = entities[i].spec;
+    return spec != nullptr && detail::validator_implies_pattern(*spec, value);
   }
 
   // True when entity `i`'s pattern matches the whole `value`.
@@ -400,7 +383,7 @@ struct Detector::Impl {
 
   // What entity `e` makes of a value its pattern matched.
   ValueMatch check(const Entity& e, std::string_view value) const {
-    return e.validate == nullptr ? ValueMatch::Valid : e.validate(value);
+    return e.spec == nullptr ? ValueMatch::Valid : e.spec->validate(value);
   }
 
   std::vector<Entity> entities;
@@ -424,8 +407,7 @@ Detector Detector::create(std::vector<CustomEntityType> custom) {
     e.needs_name_hint = spec.info->needs_name_hint;
     e.threshold = spec.info->threshold;
     e.hints = spec.info->name_hints;
-    e.validate = spec.validate;
-    e.implies = spec.implies_pattern_past_ascii ? Impl::Implies::Always : Impl::Implies::Ascii;
+    e.spec = &spec;
     const std::string name = e.name;
     if (!impl->add(std::move(e), spec.info->pattern, error)) {
       throw Error(ErrorCode::Internal, "built-in pattern of " + name + " does not compile: " + error);
@@ -441,7 +423,6 @@ Detector Detector::create(std::vector<CustomEntityType> custom) {
     }
     Impl::Entity e;
     e.name = custom[i].name;
-    e.builtin = false;
     e.needs_name_hint = !custom[i].context_words.empty();
     for (const auto& word : custom[i].context_words) e.hint_storage.push_back(normalise_context_word(word));
     if (!impl->add(std::move(e), custom[i].pattern, error)) {
@@ -513,7 +494,7 @@ std::vector<ColumnVerdict> Detector::classify_column(std::string_view column_nam
     if (type == TypeClass::Temporal) {
       may = e.name == "DATE_OF_BIRTH";
     } else if (type == TypeClass::Int || type == TypeClass::BigInt) {
-      may = !e.builtin || integer_may_hold(e.name, type);
+      may = e.spec == nullptr || integer_may_hold(e.name, type);
     }
     if (e.needs_name_hint && !hinted[i]) may = false;
     allowed[i] = may ? 1 : 0;
@@ -697,7 +678,7 @@ std::vector<ColumnVerdict> Detector::classify_column(std::string_view column_nam
     const auto& e = impl_->entities[i];
     const double fraction = static_cast<double>(matched[i]) / static_cast<double>(n);
     if (matched[i] < std::min<std::size_t>(3, n) || fraction < e.threshold) continue;
-    if (e.builtin && e.name == "DATE_OF_BIRTH" && n >= kLowCardinalityValues &&
+    if (e.spec != nullptr && e.name == "DATE_OF_BIRTH" && n >= kLowCardinalityValues &&
         distinct_birth_years < kMinBirthYears) {
       continue;
     }

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -206,11 +207,32 @@ const std::vector<BuiltinSpec>& builtin_specs() {
 
 }  // namespace detail
 
-ValueMatch validate(std::string_view entity, std::string_view value) {
+namespace detail {
+
+bool validator_implies_pattern(const BuiltinSpec& spec, std::string_view value) {
+  return spec.implies_pattern_past_ascii ||
+         std::all_of(value.begin(), value.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+}  // namespace detail
+
+namespace {
+
+const detail::BuiltinSpec& spec_of(std::string_view entity) {
   for (const auto& spec : detail::builtin_specs()) {
-    if (spec.info->name == entity) return spec.validate(text::trim_ascii_space(value));
+    if (spec.info->name == entity) return spec;
   }
   throw_invalid("entity", "unknown entity type '" + std::string(entity) + "'");
+}
+
+}  // namespace
+
+ValueMatch validate(std::string_view entity, std::string_view value) {
+  return spec_of(entity).validate(text::trim_ascii_space(value));
+}
+
+bool validation_implies_pattern(std::string_view entity, std::string_view value) {
+  return detail::validator_implies_pattern(spec_of(entity), text::trim_ascii_space(value));
 }
 
 namespace detail {

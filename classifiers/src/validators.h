@@ -46,6 +46,9 @@ struct BuiltinSpec {
   bool implies_pattern_past_ascii;
 };
 
+/// True when `value`, accepted by `spec`'s validator, surely matches its pattern (see BuiltinSpec).
+bool validator_implies_pattern(const BuiltinSpec& spec, std::string_view value);
+
 /// The built-in entities with their patterns, in builtin_entities() order.
 const std::vector<BuiltinSpec>& builtin_specs();
 

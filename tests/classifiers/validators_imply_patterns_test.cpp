@@ -23,19 +23,6 @@ using cairn::classifiers::builtin_entities;
 using cairn::classifiers::validate;
 using cairn::classifiers::ValueMatch;
 
-// Built-ins whose validators take any byte >= 0x80 as part of a letter, so the implication holds for ASCII
-// values only (validators.h).
-bool letters_past_ascii(std::string_view entity) {
-  return entity == "PERSON_NAME" || entity == "POSTAL_ADDRESS";
-}
-
-bool ascii(std::string_view v) {
-  for (const char c : v) {
-    if (static_cast<unsigned char>(c) >= 0x80) return false;
-  }
-  return true;
-}
-
 // `v` and its near-misses.
 std::vector<std::string> variants(const std::string& v) {
   static const std::string kInserted = " -./:,()'#+\nTZa5";
@@ -79,7 +66,7 @@ TEST(ValidatorsImplyPatterns, WhatAValidatorAcceptsItsPatternMatches) {
         for (std::size_t i = 0; i < builtin_entities().size(); ++i) {
           const auto& e = builtin_entities()[i];
           if (validate(e.name, v) == ValueMatch::None) continue;
-          if (!ascii(v) && letters_past_ascii(e.name)) continue;
+          if (!cairn::classifiers::validation_implies_pattern(e.name, v)) continue;
           ++accepted[std::string(e.name)];
           if (!RE2::FullMatch(v, *patterns[i]) && ++failures <= 20) {
             ADD_FAILURE() << e.name << " accepts '" << v << "' (from '" << value

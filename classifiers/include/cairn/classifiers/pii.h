@@ -45,6 +45,11 @@ enum class ValueMatch {
 /// Error(InvalidArgument, "entity") for an unknown entity. Hint-only entities return NeedsNameHint at best.
 ValueMatch validate(std::string_view entity, std::string_view value);
 
+/// True when a `value` (trimmed) that validate(entity, value) accepts is sure to match the built-in entity's
+/// pattern as well, so the pattern need not run: always, except non-ASCII values of PERSON_NAME and
+/// POSTAL_ADDRESS, whose validators take any byte >= 0x80 for part of a letter. Throws like validate().
+bool validation_implies_pattern(std::string_view entity, std::string_view value);
+
 /// True when `column_name` carries one of `hints`: hints of 5 or more characters match anywhere in the name
 /// lower-cased without separators, shorter ones must equal a whole word (split at non-letters and camelCase).
 bool name_has_hint(std::string_view column_name, const std::vector<std::string_view>& hints);
