@@ -1,11 +1,13 @@
 #include "cairn/catalog/model_json.h"
 
+#include <charconv>
 #include <climits>
 #include <cstdio>
 #include <initializer_list>
 #include <string>
 
 #include "cairn/catalog/error.h"
+#include "cairn/catalog/names.h"
 
 namespace cairn::catalog {
 
@@ -145,7 +147,174 @@ SerDeInfo serde_info_from_json(const json& j, const std::string& path) {
   return s;
 }
 
+// --- direct JSON text of the stores' columns ------------------------------------------------------------
+// Hand-written because building the nlohmann DOM and dump()ing it was half the cost of writing a crawl's
+// partitions (issue 4), and nlohmann has no streaming writer. The output must stay byte-identical to
+// to_json(...).dump(): keys in sorted (std::map) order, no white space, and dump()'s string escaping
+// (tests/catalog/storage_descriptor_text_test.cpp compares the two on edge cases and random descriptors).
+
+/// Appends `text` as dump() writes a string: \" \\ \b \f \n \r \t, other bytes below 0x20 as \u00xx
+/// (lower-case hex), every other byte (0x7f, UTF-8 sequences) as it is. False when `text` is not valid
+/// UTF-8 (dump() throws then); `out` holds a partial string.
+bool put_string(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  bool ascii = true;
+  std::size_t run = 0;  // start of the bytes not yet copied
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      ascii = false;
+      continue;
+    }
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.data() + run, i - run);
+    run = i + 1;
+    out += '\\';
+    switch (c) {
+      case '"':
+      case '\\':
+        out += static_cast<char>(c);
+        break;
+      case '\b':
+        out += 'b';
+        break;
+      case '\f':
+        out += 'f';
+        break;
+      case '\n':
+        out += 'n';
+        break;
+      case '\r':
+        out += 'r';
+        break;
+      case '\t':
+        out += 't';
+        break;
+      default:
+        out += "u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
+    }
+  }
+  out.append(text.data() + run, text.size() - run);
+  out += '"';
+  return ascii || is_valid_utf8(text);
+}
+
+/// Builds the JSON text of one stored value; a string that is not valid UTF-8 throws
+/// Error(InvalidArgument, field).
+class TextWriter {
+ public:
+  TextWriter(std::size_t reserve, const char* field) : field_(field) { out_.reserve(reserve); }
+
+  void raw(std::string_view text) { out_ += text; }
+
+  void string(std::string_view text) {
+    if (!put_string(out_, text)) throw_invalid(field_, std::string(field_) + ": " + not_utf8(text));
+  }
+
+  void integer(long long value) {
+    char buf[24];
+    out_.append(buf, std::to_chars(buf, buf + sizeof buf, value).ptr);
+  }
+
+  void boolean(bool value) { out_ += value ? "true" : "false"; }
+
+  void parameters(const Parameters& parameters) {
+    out_ += '{';
+    bool first = true;
+    for (const auto& [key, value] : parameters) {
+      if (!first) out_ += ',';
+      first = false;
+      string(key);
+      out_ += ':';
+      string(value);
+    }
+    out_ += '}';
+  }
+
+  std::string take() { return std::move(out_); }
+
+ private:
+  static std::string not_utf8(std::string_view text) {
+    return "text " + quote_for_message(text) + " is not valid UTF-8";
+  }
+
+  std::string out_;
+  const char* field_;
+};
+
+/// Bytes the JSON of `parameters` takes, escapes aside.
+std::size_t parameters_size(const Parameters& parameters) {
+  std::size_t size = 2;
+  for (const auto& [key, value] : parameters) size += key.size() + value.size() + 6;
+  return size;
+}
+
 }  // namespace
+
+std::string storage_descriptor_text(const StorageDescriptor& sd) {
+  std::size_t size = 320 + sd.location.size() + sd.input_format.size() + sd.output_format.size() +
+                     sd.serde_info.name.size() + sd.serde_info.serialization_library.size() +
+                     parameters_size(sd.serde_info.parameters) + parameters_size(sd.parameters);
+  for (const Column& c : sd.columns)
+    size += 48 + c.name.size() + c.type.size() + c.comment.size() + parameters_size(c.parameters);
+  for (const std::string& b : sd.bucket_columns) size += b.size() + 3;
+
+  // Keys in the order dump() sorts them.
+  TextWriter w(size, "storage_descriptor");
+  w.raw("{\"bucket_columns\":[");
+  for (std::size_t i = 0; i < sd.bucket_columns.size(); ++i) {
+    if (i > 0) w.raw(",");
+    w.string(sd.bucket_columns[i]);
+  }
+  w.raw("],\"columns\":[");
+  for (std::size_t i = 0; i < sd.columns.size(); ++i) {
+    const Column& c = sd.columns[i];
+    w.raw(i > 0 ? ",{\"comment\":" : "{\"comment\":");
+    w.string(c.comment);
+    w.raw(",\"name\":");
+    w.string(c.name);
+    w.raw(",\"parameters\":");
+    w.parameters(c.parameters);
+    w.raw(",\"type\":");
+    w.string(c.type);
+    w.raw("}");
+  }
+  w.raw("],\"compressed\":");
+  w.boolean(sd.compressed);
+  w.raw(",\"input_format\":");
+  w.string(sd.input_format);
+  w.raw(",\"location\":");
+  w.string(sd.location);
+  w.raw(",\"number_of_buckets\":");
+  w.integer(sd.number_of_buckets);
+  w.raw(",\"output_format\":");
+  w.string(sd.output_format);
+  w.raw(",\"parameters\":");
+  w.parameters(sd.parameters);
+  w.raw(",\"serde_info\":{\"name\":");
+  w.string(sd.serde_info.name);
+  w.raw(",\"parameters\":");
+  w.parameters(sd.serde_info.parameters);
+  w.raw(",\"serialization_library\":");
+  w.string(sd.serde_info.serialization_library);
+  w.raw("},\"stored_as_sub_directories\":");
+  w.boolean(sd.stored_as_sub_directories);
+  w.raw("}");
+  return w.take();
+}
+
+std::string parameters_text(const Parameters& parameters) {
+  TextWriter w(parameters_size(parameters), "parameters");
+  w.parameters(parameters);
+  return w.take();
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+  if (!put_string(out, text)) throw_invalid("", "text " + quote_for_message(text) + " is not valid UTF-8");
+}
 
 std::string format_timestamp(Timestamp t) {
   std::int64_t ms = t % 1000;

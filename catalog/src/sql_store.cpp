@@ -117,9 +117,6 @@ json parse_json(const std::string& text) {
   }
 }
 
-std::string params_text(const Parameters& p) {
-  return dump(json(p));
-}
 Parameters params_from(const std::string& text) {
   return parameters_from_json(parse_json(text), "parameters");
 }
@@ -130,14 +127,24 @@ std::string columns_text(const std::vector<Column>& cols) {
   return dump(arr);
 }
 
-/// Canonical identity of a partition: the JSON text of its values; nullopt if a value is not valid UTF-8
-/// (such a partition cannot have been stored).
+/// Canonical identity of a partition: the JSON text of its values (as json(values).dump() writes it); nullopt
+/// if a value is not valid UTF-8 (such a partition cannot have been stored).
 std::optional<std::string> partition_key(const std::vector<std::string>& values) {
+  std::size_t size = 2;
+  for (const std::string& v : values) size += v.size() + 3;
+  std::string out;
+  out.reserve(size);
+  out += '[';
   try {
-    return json(values).dump();
-  } catch (const json::exception&) {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (i > 0) out += ',';
+      append_json_string(out, values[i]);
+    }
+  } catch (const Error&) {
     return std::nullopt;
   }
+  out += ']';
+  return out;
 }
 
 std::vector<std::string> values_from(const std::string& text) {
@@ -476,7 +483,7 @@ Database SqlStore::create_database_impl(const Database& db) {
         exec(c,
              "INSERT INTO databases (name, description, location_uri, parameters, create_time) "
              "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING RETURNING id",
-             {out.name, out.description, out.location_uri, params_text(out.parameters), out.create_time});
+             {out.name, out.description, out.location_uri, parameters_text(out.parameters), out.create_time});
     if (r.rows.empty()) throw Error(ErrorCode::AlreadyExists, "database '" + out.name + "' already exists");
   });
   return out;
@@ -514,7 +521,7 @@ Database SqlStore::update_database_impl(const std::string& name, const Database&
     auto r = exec(c,
                   "UPDATE databases SET description = ?, location_uri = ?, parameters = ? WHERE name = ? "
                   "RETURNING create_time",
-                  {db.description, db.location_uri, params_text(db.parameters), name});
+                  {db.description, db.location_uri, parameters_text(db.parameters), name});
     if (r.rows.empty()) throw_not_found("database '" + name + "' not found");
     Database out = db;
     out.name = name;
@@ -585,15 +592,16 @@ Table SqlStore::create_table_impl(const std::string& database, const Table& tabl
   transact(true, [&](sql::Connection& c) {
     announce_catalog_change(c);
     const std::int64_t db_id = database_id(c, *dialect_, database);
-    auto r = exec(
-        c,
-        "INSERT INTO tables (database_id, name, description, owner, table_type, parameters, retention, "
-        "partition_keys, storage_descriptor, view_original_text, view_expanded_text, create_time, "
-        "update_time, version_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (database_id, name) DO NOTHING RETURNING id",
-        {db_id, out.name, out.description, out.owner, out.table_type, params_text(out.parameters),
-         std::int64_t{out.retention}, columns_text(out.partition_keys), dump(to_json(out.storage_descriptor)),
-         out.view_original_text, out.view_expanded_text, out.create_time, out.update_time, out.version_id});
+    auto r =
+        exec(c,
+             "INSERT INTO tables (database_id, name, description, owner, table_type, parameters, retention, "
+             "partition_keys, storage_descriptor, view_original_text, view_expanded_text, create_time, "
+             "update_time, version_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+             "ON CONFLICT (database_id, name) DO NOTHING RETURNING id",
+             {db_id, out.name, out.description, out.owner, out.table_type, parameters_text(out.parameters),
+              std::int64_t{out.retention}, columns_text(out.partition_keys),
+              storage_descriptor_text(out.storage_descriptor), out.view_original_text, out.view_expanded_text,
+              out.create_time, out.update_time, out.version_id});
     if (r.rows.empty())
       throw Error(ErrorCode::AlreadyExists, table_label(database, out.name) + " already exists");
     exec(c, "INSERT INTO table_versions (table_id, version_id, update_time, table_json) VALUES (?, ?, ?, ?)",
@@ -658,14 +666,14 @@ Table SqlStore::update_table_impl(const std::string& database, const Table& tabl
     out.create_time = r.rows[0].integer(2);
     out.update_time = std::max(now_millis(), out.create_time);
     out.version_id = current + 1;
-    exec(
-        c,
-        "UPDATE tables SET description = ?, owner = ?, table_type = ?, parameters = ?, retention = ?, "
-        "partition_keys = ?, storage_descriptor = ?, view_original_text = ?, view_expanded_text = ?, "
-        "update_time = ?, version_id = ? WHERE id = ?",
-        {out.description, out.owner, out.table_type, params_text(out.parameters), std::int64_t{out.retention},
-         columns_text(out.partition_keys), dump(to_json(out.storage_descriptor)), out.view_original_text,
-         out.view_expanded_text, out.update_time, out.version_id, id});
+    exec(c,
+         "UPDATE tables SET description = ?, owner = ?, table_type = ?, parameters = ?, retention = ?, "
+         "partition_keys = ?, storage_descriptor = ?, view_original_text = ?, view_expanded_text = ?, "
+         "update_time = ?, version_id = ? WHERE id = ?",
+         {out.description, out.owner, out.table_type, parameters_text(out.parameters),
+          std::int64_t{out.retention}, columns_text(out.partition_keys),
+          storage_descriptor_text(out.storage_descriptor), out.view_original_text, out.view_expanded_text,
+          out.update_time, out.version_id, id});
     exec(c, "INSERT INTO table_versions (table_id, version_id, update_time, table_json) VALUES (?, ?, ?, ?)",
          {id, out.version_id, out.update_time, table_json_text(out)});
     // Tag assignments of columns the table no longer has go with them.
@@ -785,8 +793,9 @@ std::vector<BatchItemError> SqlStore::create_partitions_impl(const Table& table,
       for (std::size_t i = start; i < end; ++i) {
         const Partition& p = *items[i].second;
         text += i == start ? "(?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?)";
-        params.insert(params.end(), {id, items[i].first, items[i].first, dump(to_json(p.storage_descriptor)),
-                                     params_text(p.parameters), now, now});
+        params.insert(params.end(),
+                      {id, items[i].first, items[i].first, storage_descriptor_text(p.storage_descriptor),
+                       parameters_text(p.parameters), now, now});
       }
       text += " ON CONFLICT (table_id, part_key) DO NOTHING RETURNING part_key";
       for (const auto& row : exec(c, text, params).rows) done.insert(row.text(0));
@@ -915,8 +924,8 @@ std::vector<BatchItemError> SqlStore::update_partitions_impl(
       auto r = exec(c,
                     "UPDATE partitions SET part_key = ?, vals = ?, storage_descriptor = ?, parameters = ?, "
                     "last_access_time = ? WHERE table_id = ? AND part_key = ?",
-                    {*new_key, *new_key, dump(to_json(p.storage_descriptor)), params_text(p.parameters), now,
-                     id, *old_key});
+                    {*new_key, *new_key, storage_descriptor_text(p.storage_descriptor),
+                     parameters_text(p.parameters), now, id, *old_key});
       if (r.affected == 0) errors.push_back(item_error(values, ErrorCode::NotFound, "partition not found"));
     }
     return errors;
@@ -1308,29 +1317,6 @@ DataLocation location_from(const Row& r) {
 // [deciding_ids...], detail, hash]; the row keeps the prev_hash of its first entry (each later entry's
 // prev_hash is the hash before it), the hash of its last entry, its seq range and its time range.
 
-/// Appends `text` (valid UTF-8 without NUL, see storable()) to `out` as a JSON string.
-void put_json_string(std::string& out, std::string_view text) {
-  constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  std::size_t run = 0;  // start of the bytes not yet copied
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(text.data() + run, i - run);
-    run = i + 1;
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else {
-      out += "\\u00";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  out.append(text.data() + run, text.size() - run);
-  out += '"';
-}
-
 void put_json_integer(std::string& out, std::int64_t value) {
   char buf[24];
   const auto end = std::to_chars(buf, buf + sizeof buf, value).ptr;
@@ -1356,17 +1342,17 @@ std::string encode_audit_batch(std::span<const AuditEntry> entries) {
     put_json_integer(out, e.time);
     for (const std::string* field : {&e.request_id, &e.principal, &e.action, &e.resource, &e.decision}) {
       out += ',';
-      put_json_string(out, *field);
+      append_json_string(out, *field);
     }
     out += ",[";
     for (std::size_t i = 0; i < e.deciding_ids.size(); ++i) {
       if (i > 0) out += ',';
-      put_json_string(out, e.deciding_ids[i]);
+      append_json_string(out, e.deciding_ids[i]);
     }
     out += "],";
-    put_json_string(out, e.detail);
+    append_json_string(out, e.detail);
     out += ',';
-    put_json_string(out, e.hash);
+    append_json_string(out, e.hash);
     out += ']';
   }
   out += ']';

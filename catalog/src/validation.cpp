@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <unordered_map>
 
 #include "cairn/catalog/error.h"
@@ -30,8 +32,22 @@ constexpr std::size_t kMaxViewText = 409600;        // view_original_text / view
 constexpr std::size_t kMaxComment = 255;            // column comment
 constexpr std::size_t kMaxPartitionValue = 1024;    // one partition value
 
-[[noreturn]] void fail(const std::string& path, const std::string& message) {
-  throw_invalid(path, path + ": " + message);
+// Field paths are passed either as text or as a callable that builds the text: a crawl validates thousands of
+// partitions with dozens of fields each, and the path of a field ("storage_descriptor.columns[3].comment") is
+// only needed when that field is bad.
+template <typename Path>
+std::string path_text(const Path& path) {
+  if constexpr (std::is_invocable_v<const Path&>) {
+    return path();
+  } else {
+    return std::string(path);
+  }
+}
+
+template <typename Path>
+[[noreturn]] void fail(const Path& path, const std::string& message) {
+  std::string field = path_text(path);
+  throw_invalid(field, field + ": " + message);
 }
 
 // Runs `fn`; an InvalidArgument it throws gets "path: " in front of its message.
@@ -46,41 +62,76 @@ auto with_path(const std::string& path, Fn&& fn) {
   }
 }
 
-enum class Lines { Single, Multi };
-
-// Checks a free-text field: valid UTF-8, at most `max` characters, no control characters (Multi allows tab,
-// CR and LF).
-void check_text(const std::string& path, const std::string& value, std::size_t max, Lines lines) {
-  if (!is_valid_utf8(value)) fail(path, "is not valid UTF-8");
-  std::size_t length = utf8_length(value);
-  if (length > max) {
-    fail(path, "must be at most " + std::to_string(max) + " characters (got " + std::to_string(length) + ")");
-  }
-  for (char c : value) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      bool allowed = lines == Lines::Multi && (c == '\t' || c == '\n' || c == '\r');
-      if (!allowed) fail(path, "must not contain control characters");
-    }
+// normalize_column_name(path(), name) with the path built only on failure: the name is checked under
+// `what_field`, a field whose last component gives the same wording ("name" -> "column name",
+// "bucket_columns" -> "bucket columns name"), and an error is given the real path, as with_path would.
+template <typename Path>
+std::string column_name_at(const Path& path, const std::string& what_field, const std::string& name) {
+  try {
+    return normalize_column_name(what_field, name);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::InvalidArgument) throw;
+    std::string field = path_text(path);
+    throw Error(ErrorCode::InvalidArgument, field + ": " + e.what(), field);
   }
 }
 
-void check_parameters(const std::string& path, const Parameters& parameters) {
+enum class Lines { Single, Multi };
+
+// What one pass over a text finds: whether it is all ASCII, its length in characters (utf8_length, valid
+// once the text is known to be UTF-8) and whether it holds a control character `lines` does not allow.
+struct TextScan {
+  bool ascii = true;
+  bool control = false;
+  std::size_t length = 0;
+};
+
+TextScan scan_text(std::string_view value, Lines lines) {
+  TextScan out;
+  for (const char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      out.ascii = false;
+      if ((u & 0xc0) != 0x80) ++out.length;
+      continue;
+    }
+    ++out.length;
+    if (u < 0x20 || u == 0x7f) {
+      const bool allowed = lines == Lines::Multi && (c == '\t' || c == '\n' || c == '\r');
+      out.control = out.control || !allowed;
+    }
+  }
+  return out;
+}
+
+// Checks a free-text field: valid UTF-8, at most `max` characters, no control characters (Multi allows tab,
+// CR and LF). One pass over the text; the checks fail in that order.
+template <typename Path>
+void check_text(const Path& path, std::string_view value, std::size_t max, Lines lines) {
+  const TextScan scan = scan_text(value, lines);
+  if (!scan.ascii && !is_valid_utf8(value)) fail(path, "is not valid UTF-8");
+  if (scan.length > max) {
+    fail(path,
+         "must be at most " + std::to_string(max) + " characters (got " + std::to_string(scan.length) + ")");
+  }
+  if (scan.control) fail(path, "must not contain control characters");
+}
+
+template <typename Path>
+void check_parameters(const Path& path, const Parameters& parameters) {
   for (const auto& [key, value] : parameters) {
-    std::string key_path = path + "." + key;
     if (key.empty()) fail(path, "parameter keys must not be empty");
-    if (!is_valid_utf8(key)) fail(path, "parameter key " + quote_for_message(key) + " is not valid UTF-8");
-    if (utf8_length(key) > kMaxParameterKey) {
+    const TextScan scan = scan_text(key, Lines::Single);
+    if (!scan.ascii && !is_valid_utf8(key))
+      fail(path, "parameter key " + quote_for_message(key) + " is not valid UTF-8");
+    if (scan.length > kMaxParameterKey) {
       fail(path, "parameter key " + quote_for_message(key) + " is longer than " +
                      std::to_string(kMaxParameterKey) + " characters");
     }
-    for (char c : key) {
-      auto u = static_cast<unsigned char>(c);
-      if (u < 0x20 || u == 0x7f) {
-        fail(path, "parameter key " + quote_for_message(key) + " must not contain control characters");
-      }
+    if (scan.control) {
+      fail(path, "parameter key " + quote_for_message(key) + " must not contain control characters");
     }
-    check_text(key_path, value, kMaxParameterValue, Lines::Multi);
+    check_text([&] { return path_text(path) + "." + key; }, value, kMaxParameterValue, Lines::Multi);
   }
 }
 
@@ -89,23 +140,65 @@ bool is_complex(const HiveType& t) {
   return t.kind == K::Array || t.kind == K::Map || t.kind == K::Struct || t.kind == K::UnionType;
 }
 
-// Normalises one column; returns its parsed type.
-HiveType normalize_column(Column& column, const std::string& path) {
-  column.name = with_path(path + ".name", [&] { return normalize_column_name(path + ".name", column.name); });
-  std::string type_path = path + ".type";
-  if (column.type.empty()) fail(type_path, "column '" + column.name + "' has no type");
+// Normalises one column at `path` (text or a callable building it); returns its parsed type.
+template <typename Path>
+HiveType normalize_column(Column& column, const Path& path) {
+  static const std::string kNameField = "name";
+  static const std::string kTypeField = "type";
+  auto sub = [&](const char* name) { return [&path, name] { return path_text(path) + name; }; };
+  column.name = column_name_at(sub(".name"), kNameField, column.name);
+  if (column.type.empty()) fail(sub(".type"), "column '" + column.name + "' has no type");
   HiveType type;
   try {
-    type = parse_hive_type(column.type, type_path);
+    // The parser's messages do not name the field; the error is re-thrown with the real path.
+    type = parse_hive_type(column.type, kTypeField);
   } catch (const Error& e) {
     if (e.code() != ErrorCode::InvalidArgument) throw;
-    fail(type_path, "invalid type for column " + quote_for_message(column.name) + ": " + e.what());
+    fail(sub(".type"), "invalid type for column " + quote_for_message(column.name) + ": " + e.what());
   }
   column.type = type.to_string();
-  check_text(path + ".comment", column.comment, kMaxComment, Lines::Multi);
-  check_parameters(path + ".parameters", column.parameters);
+  check_text(sub(".comment"), column.comment, kMaxComment, Lines::Multi);
+  check_parameters(sub(".parameters"), column.parameters);
   return type;
 }
+
+// The columns normalised so far, for the duplicate-name check: a linear scan for the usual handful of
+// columns, a hash map beyond kLinearColumns (the names are views into `columns`, which does not change size
+// meanwhile).
+class ColumnNames {
+ public:
+  explicit ColumnNames(const std::vector<Column>& columns) : columns_(columns) {
+    if (columns.size() > kLinearColumns) index_.reserve(columns.size());
+  }
+
+  /// Adds columns[i] (the columns before it were added); the index of an earlier column with its name, or
+  /// npos.
+  std::size_t add(std::size_t i) {
+    const std::string& name = columns_[i].name;
+    if (columns_.size() > kLinearColumns) {
+      auto [it, inserted] = index_.emplace(name, i);
+      return inserted ? std::string::npos : it->second;
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (columns_[j].name == name) return j;
+    }
+    return std::string::npos;
+  }
+
+  /// Whether a column has `name` (once every column was added).
+  bool contains(std::string_view name) const {
+    if (columns_.size() > kLinearColumns) return index_.contains(name);
+    for (const Column& c : columns_) {
+      if (c.name == name) return true;
+    }
+    return false;
+  }
+
+ private:
+  static constexpr std::size_t kLinearColumns = 32;
+  const std::vector<Column>& columns_;
+  std::unordered_map<std::string_view, std::size_t> index_;
+};
 
 bool is_ascii_digit(char c) {
   return c >= '0' && c <= '9';
@@ -241,7 +334,7 @@ void validate_partition_value(const std::string& field, const Column& key, const
       fail(field, "value for " + key_label(key) + " must not contain control characters");
   }
   HiveType type = with_path(field, [&] { return parse_hive_type(key.type, field); });
-  std::string bad = "value " + quote_for_message(value) + " for " + key_label(key);
+  auto bad = [&] { return "value " + quote_for_message(value) + " for " + key_label(key); };
   using K = HiveType::Kind;
   switch (type.kind) {
     case K::TinyInt:
@@ -249,40 +342,40 @@ void validate_partition_value(const std::string& field, const Column& key, const
     case K::Int:
     case K::BigInt: {
       auto v = parse_int64(value);
-      if (!v) fail(field, bad + " is not an integer");
+      if (!v) fail(field, bad() + " is not an integer");
       std::int64_t lo = INT64_MIN, hi = INT64_MAX;
       if (type.kind == K::TinyInt) lo = -128, hi = 127;
       if (type.kind == K::SmallInt) lo = -32768, hi = 32767;
       if (type.kind == K::Int) lo = -2147483648LL, hi = 2147483647LL;
       if (*v < lo || *v > hi) {
-        fail(field, bad + " is out of range " + std::to_string(lo) + ".." + std::to_string(hi));
+        fail(field, bad() + " is out of range " + std::to_string(lo) + ".." + std::to_string(hi));
       }
       return;
     }
     case K::Float:
     case K::Double:
-      if (!parse_number(value)) fail(field, bad + " is not a number");
+      if (!parse_number(value)) fail(field, bad() + " is not a number");
       return;
     case K::Decimal: {
       std::string problem;
-      if (!fits_decimal(value, type.precision, type.scale, problem)) fail(field, bad + " " + problem);
+      if (!fits_decimal(value, type.precision, type.scale, problem)) fail(field, bad() + " " + problem);
       return;
     }
     case K::Date:
-      if (!is_valid_date(value)) fail(field, bad + " is not a date 'YYYY-MM-DD'");
+      if (!is_valid_date(value)) fail(field, bad() + " is not a date 'YYYY-MM-DD'");
       return;
     case K::Timestamp:
-      if (!is_valid_timestamp(value)) fail(field, bad + " is not a timestamp 'YYYY-MM-DD HH:MM:SS[.fff]'");
+      if (!is_valid_timestamp(value)) fail(field, bad() + " is not a timestamp 'YYYY-MM-DD HH:MM:SS[.fff]'");
       return;
     case K::Boolean: {
       const std::string lowered = text::lower(value);
-      if (lowered != "true" && lowered != "false") fail(field, bad + " is not 'true' or 'false'");
+      if (lowered != "true" && lowered != "false") fail(field, bad() + " is not 'true' or 'false'");
       return;
     }
     case K::Varchar:
     case K::Char:
       if (length > static_cast<std::size_t>(type.precision)) {
-        fail(field, bad + " is longer than " + std::to_string(type.precision) + " characters");
+        fail(field, bad() + " is longer than " + std::to_string(type.precision) + " characters");
       }
       return;
     default:
@@ -291,40 +384,44 @@ void validate_partition_value(const std::string& field, const Column& key, const
 }
 
 void normalize_storage_descriptor(StorageDescriptor& sd, const std::string& path) {
-  std::string prefix = path.empty() ? "" : path + ".";
+  // The paths of the fields are built only for an error (see path_text).
+  auto field = [&path](const char* name) {
+    return [&path, name] { return path.empty() ? std::string(name) : path + "." + name; };
+  };
+  auto column_path = [&](std::size_t i) {
+    return [&field, i] { return field("columns")() + "[" + std::to_string(i) + "]"; };
+  };
   if (sd.columns.size() > kMaxColumns) {
-    fail(prefix + "columns", "at most " + std::to_string(kMaxColumns) + " columns are allowed (got " +
-                                 std::to_string(sd.columns.size()) + ")");
+    fail(field("columns"), "at most " + std::to_string(kMaxColumns) + " columns are allowed (got " +
+                               std::to_string(sd.columns.size()) + ")");
   }
-  std::unordered_map<std::string, std::size_t> seen;
+  ColumnNames seen(sd.columns);
   for (std::size_t i = 0; i < sd.columns.size(); ++i) {
-    std::string column_path = prefix + "columns[" + std::to_string(i) + "]";
-    normalize_column(sd.columns[i], column_path);
-    auto [it, inserted] = seen.emplace(sd.columns[i].name, i);
-    if (!inserted) {
-      fail(column_path + ".name", "duplicate column name '" + sd.columns[i].name + "' (also " + prefix +
-                                      "columns[" + std::to_string(it->second) + "])");
+    normalize_column(sd.columns[i], column_path(i));
+    if (const std::size_t first = seen.add(i); first != std::string::npos) {
+      fail(column_path(i)() + ".name",
+           "duplicate column name '" + sd.columns[i].name + "' (also " + column_path(first)() + ")");
     }
   }
-  check_text(prefix + "location", sd.location, kMaxStorageLocation, Lines::Single);
-  check_text(prefix + "input_format", sd.input_format, kMaxFormat, Lines::Single);
-  check_text(prefix + "output_format", sd.output_format, kMaxFormat, Lines::Single);
+  check_text(field("location"), sd.location, kMaxStorageLocation, Lines::Single);
+  check_text(field("input_format"), sd.input_format, kMaxFormat, Lines::Single);
+  check_text(field("output_format"), sd.output_format, kMaxFormat, Lines::Single);
   if (sd.number_of_buckets < -1) {
-    fail(prefix + "number_of_buckets",
+    fail(field("number_of_buckets"),
          "must be -1 (not bucketed) or at least 0 (got " + std::to_string(sd.number_of_buckets) + ")");
   }
   for (std::size_t i = 0; i < sd.bucket_columns.size(); ++i) {
-    std::string bucket_path = prefix + "bucket_columns[" + std::to_string(i) + "]";
+    std::string bucket_path = field("bucket_columns")() + "[" + std::to_string(i) + "]";
     std::string& name = sd.bucket_columns[i];
     name = with_path(bucket_path, [&] { return normalize_column_name(bucket_path, name); });
-    if (!sd.columns.empty() && !seen.count(name))
+    if (!sd.columns.empty() && !seen.contains(name))
       fail(bucket_path, "bucket column '" + name + "' is not a column");
   }
-  check_text(prefix + "serde_info.name", sd.serde_info.name, kMaxSerDeText, Lines::Single);
-  check_text(prefix + "serde_info.serialization_library", sd.serde_info.serialization_library, kMaxSerDeText,
+  check_text(field("serde_info.name"), sd.serde_info.name, kMaxSerDeText, Lines::Single);
+  check_text(field("serde_info.serialization_library"), sd.serde_info.serialization_library, kMaxSerDeText,
              Lines::Single);
-  check_parameters(prefix + "serde_info.parameters", sd.serde_info.parameters);
-  check_parameters(prefix + "parameters", sd.parameters);
+  check_parameters(field("serde_info.parameters"), sd.serde_info.parameters);
+  check_parameters(field("parameters"), sd.parameters);
 }
 
 void normalize_database(Database& db) {

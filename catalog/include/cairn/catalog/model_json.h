@@ -1,6 +1,8 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
 
 #include "cairn/catalog/model.h"
 
@@ -31,6 +33,18 @@ Table table_from_json(const nlohmann::json& j, const std::string& path = "");
 Partition partition_from_json(const nlohmann::json& j, const std::string& path = "");
 std::vector<Column> columns_from_json(const nlohmann::json& j, const std::string& path);
 Parameters parameters_from_json(const nlohmann::json& j, const std::string& path);
+
+// The stores' serialised columns, written straight into a string: byte for byte what to_json(x).dump()
+// returns (sorted keys, nlohmann's escaping), at a fraction of the cost.
+
+/// to_json(sd).dump() without the DOM; `sd`'s strings must be valid UTF-8 (dump() throws a type_error
+/// otherwise; this throws Error(InvalidArgument, "storage_descriptor") instead of writing something else).
+std::string storage_descriptor_text(const StorageDescriptor& sd);
+/// nlohmann::json(parameters).dump() without the DOM; same UTF-8 precondition as storage_descriptor_text.
+std::string parameters_text(const Parameters& parameters);
+/// Appends `text` as a JSON string exactly as nlohmann::json::dump() writes it; throws
+/// Error(InvalidArgument) when `text` is not valid UTF-8 (`out` then ends with a partial string).
+void append_json_string(std::string& out, std::string_view text);
 
 /// RFC 3339 UTC with milliseconds.
 std::string format_timestamp(Timestamp t);
