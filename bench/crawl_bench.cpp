@@ -10,6 +10,9 @@
 //   the same after adding another 1%, with CRAWL_NEW_FOLDERS_ONLY (lists only folders the state lacks).
 //
 //   build/bench/cairn-crawl-bench [files] [parquet-template]
+//
+// For profiling, CAIRN_CRAWL_BENCH_PROFILE=N skips the ratios and runs N full crawls of the lake (each by a
+// new crawler into a new database), so that `perf record` of the process mostly samples crawling.
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -234,6 +237,27 @@ void run_on(const std::string& label, const std::string& url, int files, const s
   record.definition = cairn::crawler::to_json(def).dump();
   store->create_crawler(record);
   const int threads = static_cast<int>(std::min(8u, std::max(1u, std::thread::hardware_concurrency())));
+
+  if (const char* repeat = std::getenv("CAIRN_CRAWL_BENCH_PROFILE"); repeat && std::atoi(repeat) > 0) {
+    for (int i = 0; i < std::atoi(repeat); ++i) {
+      cairn::crawler::CrawlerDefinition again = def;
+      again.name = def.name + "_p" + std::to_string(i);
+      again.database = db.name + "_p" + std::to_string(i);
+      cairn::catalog::Database target;
+      target.name = again.database;
+      if (!store->get_database(target.name)) store->create_database(target);
+      cairn::catalog::CrawlerRecord rec;
+      rec.name = again.name;
+      rec.definition = cairn::crawler::to_json(again).dump();
+      store->create_crawler(rec);
+      const Crawl c = crawl(*store, again, threads);
+      std::cout << "[" << label << "] full crawl " << i << ": " << c.seconds << " s, CPU " << c.cpu << " s"
+                << std::endl;
+    }
+    store.reset();
+    fs::remove_all(dir);
+    return;
+  }
 
   std::uint64_t floor_bytes = 0;
   io_floor(lake, threads, floor_bytes);  // warms the page cache like the crawl will find it

@@ -78,7 +78,9 @@ class MemorySource final : public ByteSource {
 
 }  // namespace
 
-std::unique_ptr<ByteSource> open_local_file(const std::string& path) {
+namespace {
+
+int open_for_reading(const std::string& path) {
   int fd;
   do {
     fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -91,6 +93,17 @@ std::unique_ptr<ByteSource> open_local_file(const std::string& path) {
     }
     throw Error(ErrorCode::Unavailable, "cannot open " + path + ": " + errno_text(err));
   }
+  return fd;
+}
+
+}  // namespace
+
+std::unique_ptr<ByteSource> open_local_file(const std::string& path, std::uint64_t listed_size) {
+  return std::make_unique<LocalFileSource>(path, open_for_reading(path), listed_size);
+}
+
+std::unique_ptr<ByteSource> open_local_file(const std::string& path) {
+  const int fd = open_for_reading(path);
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     const int err = errno;

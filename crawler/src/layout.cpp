@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
@@ -613,18 +614,27 @@ class FormatMerger {
   std::size_t files_ = 0;
 };
 
-std::map<std::string, std::string> glue_parameters(const FileSchema& format, const Stats& stats) {
-  std::map<std::string, std::string> p = format.parameters;
-  p["classification"] = format.classification;
-  p["compressionType"] = internally_compressed(format.classification) ? "none" : format.compression;
-  p["typeOfData"] = "file";
+/// Sets the parameters of glue_parameters() that come from `stats` (`p` holds those of `format` otherwise).
+void set_glue_stats(std::map<std::string, std::string>& p, const FileSchema& format, const Stats& stats) {
   p["objectCount"] = std::to_string(stats.objects);
   p["recordCount"] = std::to_string(stats.records);
   p["sizeKey"] = std::to_string(stats.bytes);
   if (stats.records > 0) {
     const auto records = static_cast<std::uint64_t>(stats.records);
     p["averageRecordSize"] = std::to_string((stats.bytes + records / 2) / records);
+  } else if (auto own = format.parameters.find("averageRecordSize"); own != format.parameters.end()) {
+    p["averageRecordSize"] = own->second;
+  } else {
+    p.erase("averageRecordSize");
   }
+}
+
+std::map<std::string, std::string> glue_parameters(const FileSchema& format, const Stats& stats) {
+  std::map<std::string, std::string> p = format.parameters;
+  p["classification"] = format.classification;
+  p["compressionType"] = internally_compressed(format.classification) ? "none" : format.compression;
+  p["typeOfData"] = "file";
+  set_glue_stats(p, format, stats);
   p["CrawlerSchemaDeserializerVersion"] = "1.0";
   p["CrawlerSchemaSerializerVersion"] = "1.0";
   return p;
@@ -1023,23 +1033,43 @@ class Planner {
     ColumnMerger table_columns;
     Stats table_stats;
     std::vector<FormatMerger> part_formats;
+    part_formats.reserve(b.parts.size());
+    t.partitions.reserve(b.parts.size());
+    // A partition of one entry (a folder whose files share one schema: the usual case) whose schema and
+    // exactness an earlier such partition had gets that one's columns and storage, copied rather than
+    // merged again (a merge of one entry depends on nothing else). first_single: (schema, exact) -> index.
+    std::vector<std::ptrdiff_t> same_as(b.parts.size(), -1);
+    std::map<std::pair<const FileSchema*, bool>, std::size_t> first_single;
     for (const PartBuild& part : b.parts) {
       PlannedPartition p;
       p.location = part.location;
       ColumnMerger columns;
       FormatMerger format;
       Stats stats;
+      std::optional<std::size_t> earlier;
       for (std::size_t f : *part.files) {
         const CrawledFile& file = files_[f];
         const FileSchema& s = *file.schema_ptr();
         const bool exact =
             file.group_records ? file.group_counts_exact : s.record_count_exact || !s.record_count;
-        columns.add(s.columns);
-        format.add(s, file.objects(), exact);
         table_format.add(s, file.objects(), exact);
         stats.add(file);
+        if (part.files->size() == 1) {
+          auto [it, inserted] = first_single.try_emplace({&s, exact}, t.partitions.size());
+          if (!inserted) {
+            earlier = it->second;
+            continue;
+          }
+        }
+        columns.add(s.columns);
+        format.add(s, file.objects(), exact);
       }
-      p.columns = columns.take();
+      if (earlier) {
+        same_as[t.partitions.size()] = static_cast<std::ptrdiff_t>(*earlier);
+        p.columns = t.partitions[*earlier].columns;
+      } else {
+        p.columns = columns.take();
+      }
       p.object_count = stats.objects;
       p.record_count = stats.records;
       p.size = stats.bytes;
@@ -1066,8 +1096,17 @@ class Planner {
     } else {
       for (std::size_t i = 0; i < t.partitions.size(); ++i) {
         PlannedPartition& p = t.partitions[i];
+        const Stats stats{p.object_count, p.record_count, p.size};
+        if (same_as[i] >= 0) {  // finished above (earlier index)
+          const PlannedPartition& e = t.partitions[static_cast<std::size_t>(same_as[i])];
+          p.format = e.format;
+          p.format.record_count = p.record_count;
+          p.parameters = e.parameters;
+          set_glue_stats(p.parameters, p.format, stats);
+          continue;
+        }
         p.format = part_formats[i].finish(p.columns, p.record_count, nullptr);
-        p.parameters = glue_parameters(p.format, Stats{p.object_count, p.record_count, p.size});
+        p.parameters = glue_parameters(p.format, stats);
       }
       std::sort(t.partitions.begin(), t.partitions.end(),
                 [](const PlannedPartition& x, const PlannedPartition& y) { return x.location < y.location; });

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -114,7 +115,7 @@ class Lister {
     if (target_.is_s3()) {
       list_s3(roots, known_dirs, out);
     } else {
-      for (const auto& r : roots) list_local(r, known_dirs, out);
+      list_local(roots, known_dirs, out);
     }
     return out;
   }
@@ -128,47 +129,109 @@ class Lister {
     return true;
   }
 
-  void list_local(const std::string& rel_dir, const std::set<std::string>* known_dirs,
+  /// Lists `roots` and every folder below them on up to ctx.threads threads (folders are independent; the
+  /// listing is mostly readdir and fstatat, which run in parallel in the kernel). Each folder's files are
+  /// appended together in name order, folders in path order.
+  void list_local(const std::vector<std::string>& roots, const std::set<std::string>* known_dirs,
                   std::vector<Listed>& out) {
-    if (!rel_dir.empty() && exclusions_.prunes_directory(rel_dir)) return;
-    if (known_dirs && known_dirs->contains(rel_dir)) return;
     std::string base = target_.local_dir();
     while (base.size() > 1 && base.back() == '/') base.pop_back();
-    const std::string dir = rel_dir.empty() ? base : base + "/" + rel_dir;
-    std::vector<detail::LocalEntry> entries;
-    if (const int err = detail::read_local_folder(dir, entries); err != 0) {
-      if (err != EACCES) {  // folders we may not read are skipped, as before
+    struct Folder {
+      std::string rel;
+      std::vector<Listed> files;
+    };
+    std::vector<Folder> done;
+    std::vector<std::string> queue;
+    std::mutex mutex;
+    std::condition_variable wake;
+    int busy = 0;
+    std::optional<Error> failure;
+    // One folder: its files go to `folder`, its sub-folders to `subdirs`; counts to the caller's.
+    auto read_one = [&](const std::string& rel_dir, Folder& folder, std::vector<std::string>& subdirs,
+                        RunStats& counts) {
+      if (!rel_dir.empty() && exclusions_.prunes_directory(rel_dir)) return;
+      if (known_dirs && known_dirs->contains(rel_dir)) return;
+      const std::string dir = rel_dir.empty() ? base : base + "/" + rel_dir;
+      std::vector<detail::LocalEntry> entries;
+      if (const int err = detail::read_local_folder(dir, entries); err != 0) {
+        if (err == EACCES) {  // folders we may not read are skipped, as before
+          ++counts.folders_listed;
+          return;
+        }
         const std::string message = std::error_code(err, std::generic_category()).message();
         if (rel_dir.empty())
           throw Error(ErrorCode::NotFound, "cannot list " + dir + ": " + message, "targets");
-        stats_.note("cannot list " + dir + ": " + message);
+        counts.note("cannot list " + dir + ": " + message);
         return;
       }
-      ++stats_.folders_listed;
-      return;
-    }
-    ++stats_.folders_listed;
-    const std::size_t first = out.size();
-    std::vector<std::string> subdirs;
-    const std::string rel_prefix = rel_dir.empty() ? std::string() : rel_dir + "/";
-    for (auto& e : entries) {
-      std::string rel = rel_prefix + e.name;
-      if (e.folder) {
-        subdirs.push_back(std::move(rel));
-        continue;
+      ++counts.folders_listed;
+      folder.rel = rel_dir;
+      const std::string rel_prefix = rel_dir.empty() ? std::string() : rel_dir + "/";
+      for (auto& e : entries) {
+        std::string rel = rel_prefix + e.name;
+        if (e.folder) {
+          subdirs.push_back(std::move(rel));
+          continue;
+        }
+        if (exclusions_.excluded(rel)) {
+          ++counts.files_excluded;
+          continue;
+        }
+        Listed f;
+        f.rel = std::move(rel);
+        f.size = static_cast<std::int64_t>(e.size);
+        f.mtime = e.mtime_ms;
+        folder.files.push_back(std::move(f));
       }
-      if (!keep(rel)) continue;
-      Listed f;
-      f.rel = std::move(rel);
-      f.size = static_cast<std::int64_t>(e.size);
-      f.mtime = e.mtime_ms;
-      out.push_back(std::move(f));
-    }
-    // A folder's files in name order, together (the run works folder by folder).
-    std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
-              [](const Listed& a, const Listed& b) { return a.rel < b.rel; });
-    std::sort(subdirs.begin(), subdirs.end());
-    for (const auto& d : subdirs) list_local(d, known_dirs, out);
+      std::sort(folder.files.begin(), folder.files.end(),
+                [](const Listed& a, const Listed& b) { return a.rel < b.rel; });
+    };
+    auto work = [&] {
+      RunStats counts;
+      std::unique_lock lock(mutex);
+      while (true) {
+        wake.wait(lock, [&] { return !queue.empty() || busy == 0 || failure; });
+        if (queue.empty() || failure) break;
+        const std::string rel_dir = std::move(queue.back());
+        queue.pop_back();
+        ++busy;
+        lock.unlock();
+        Folder folder;
+        std::vector<std::string> subdirs;
+        try {
+          read_one(rel_dir, folder, subdirs, counts);
+        } catch (const Error& e) {
+          lock.lock();
+          if (!failure) failure = e;
+          --busy;
+          wake.notify_all();
+          break;
+        }
+        lock.lock();
+        --busy;
+        if (!folder.files.empty()) done.push_back(std::move(folder));
+        queue.insert(queue.end(), std::make_move_iterator(subdirs.begin()),
+                     std::make_move_iterator(subdirs.end()));
+        wake.notify_all();
+      }
+      if (!lock.owns_lock()) lock.lock();
+      stats_.folders_listed += counts.folders_listed;
+      stats_.files_excluded += counts.files_excluded;
+      for (auto& m : counts.messages) stats_.note(std::move(m));
+    };
+    queue = roots;
+    int threads = ctx_.threads > 0 ? ctx_.threads : static_cast<int>(std::thread::hardware_concurrency());
+    threads = std::clamp(threads, 1, 8);
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    if (failure) throw *failure;
+    std::sort(done.begin(), done.end(), [](const Folder& a, const Folder& b) { return a.rel < b.rel; });
+    std::size_t total = out.size();
+    for (const auto& f : done) total += f.files.size();
+    out.reserve(total);
+    for (auto& f : done) std::move(f.files.begin(), f.files.end(), std::back_inserter(out));
   }
 
   void list_s3(const std::vector<std::string>& roots, const std::set<std::string>* known_dirs,
@@ -238,7 +301,8 @@ catalog::Column column_of(const json& j) {
 
 /// Reads and classifies `files` (indices into `listed`) on a few threads.
 void classify_files(const CrawlTarget& target, const ClassifyOptions& options,
-                    const std::vector<Listed*>& files, RunContext& ctx, RunStats& stats) {
+                    const std::vector<Listed*>& files, StateSchemas& schemas, RunContext& ctx,
+                    RunStats& stats) {
   if (files.empty()) return;
   std::shared_ptr<S3Client> client;
   S3Location loc;
@@ -269,7 +333,7 @@ void classify_files(const CrawlTarget& target, const ClassifyOptions& options,
           source =
               client->open_object(loc.bucket, prefix + f.rel, static_cast<std::uint64_t>(f.size), f.etag);
         } else {
-          source = open_local_file(base + "/" + f.rel);
+          source = open_local_file(base + "/" + f.rel, static_cast<std::uint64_t>(f.size));
         }
         if (auto schema = classify_file(*source, options))
           f.schema = std::make_shared<const FileSchema>(std::move(*schema));
@@ -282,6 +346,12 @@ void classify_files(const CrawlTarget& target, const ClassifyOptions& options,
       if (source) {
         f.sampled = source->bytes_read();
         bytes.fetch_add(static_cast<std::int64_t>(f.sampled));
+      }
+      // The file's state text, here on the readers' threads rather than afterwards on one; the schema is
+      // then the one object all files of that text share (as for files unchanged since the last run).
+      if (f.schema) {
+        f.state = schemas.encode(*f.schema, f.sampled);
+        f.schema = schemas.decode(f.state);
       }
       f.read = true;
       if (ctx.should_stop && (i % 64) == 0 && ctx.should_stop()) stop = true;
@@ -782,7 +852,8 @@ Int read_number(std::string_view text, std::size_t& pos, char end) {
   return value;
 }
 
-std::vector<Group> parse_summary(std::string_view text) {
+/// `names` false: the groups without their names (what add_schema_rows needs).
+std::vector<Group> parse_summary(std::string_view text, bool names = true) {
   std::vector<Group> out;
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -796,11 +867,11 @@ std::vector<Group> parse_summary(std::string_view text) {
     g.exact = read_number<int>(text, pos, ',') != 0;
     const auto count = read_number<std::size_t>(text, pos, ';');
     if (count == 0 || count > text.size()) corrupt_folder_row();
-    g.names.reserve(count);
+    if (names) g.names.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
       const auto length = read_number<std::size_t>(text, pos, ':');
       if (length > text.size() - pos) corrupt_folder_row();
-      g.names.emplace_back(text.substr(pos, length));
+      if (names) g.names.emplace_back(text.substr(pos, length));
       pos += length;
     }
     out.push_back(std::move(g));
@@ -896,7 +967,7 @@ std::vector<Group> groups_of(std::vector<Listed>& files, StateSchemas& schemas) 
   for (Listed& f : files) {
     std::string key;
     if (f.schema) {
-      if (f.changed) f.state = schemas.encode(*f.schema, f.sampled);
+      if (f.changed && !f.read) f.state = schemas.encode(*f.schema, f.sampled);  // read: encoded
       const std::string_view named = id_of_text(f.state);
       key = named.empty() ? schemas.id_of(*f.schema) : std::string(named);
     }
@@ -1022,12 +1093,16 @@ const StateSchemas::Base& StateSchemas::base(const std::string& id) {
 }
 
 std::string StateSchemas::encode(const FileSchema& schema, std::uint64_t sampled_bytes) {
-  return counts_prefix(schema, sampled_bytes) + "#" + id_of(schema);
+  std::string text = counts_prefix(schema, sampled_bytes) + "#";
+  std::string key = schema_key(schema);  // the costly part, outside the lock
+  const std::lock_guard lock(mutex_);
+  return text + id_locked(std::move(key), schema);
 }
 
 std::shared_ptr<const FileSchema> StateSchemas::decode(const std::string& text,
                                                        std::uint64_t* sampled_bytes) {
   const TextParts parts = split_text(text);
+  const std::lock_guard lock(mutex_);
   // Files of one schema and record count share one object: the key leaves the sampled bytes out.
   std::string key = text.substr(0, parts.c2 + 1);
   key.append(text, parts.semi, std::string::npos);
@@ -1071,7 +1146,7 @@ void StateSchemas::add_schema_rows(std::vector<catalog::CrawlerFile>& rows) cons
   };
   for (const auto& row : rows) {
     if (row.path.starts_with(kFolderRowPrefix)) {
-      for (const Group& g : parse_summary(row.schema)) add(g.id);
+      for (const Group& g : parse_summary(row.schema, false)) add(g.id);
     } else {
       add(id_of_text(row.schema));
     }
@@ -1081,6 +1156,11 @@ void StateSchemas::add_schema_rows(std::vector<catalog::CrawlerFile>& rows) cons
 
 std::string StateSchemas::id_of(const FileSchema& schema) {
   std::string key = schema_key(schema);
+  const std::lock_guard lock(mutex_);
+  return id_locked(std::move(key), schema);
+}
+
+const std::string& StateSchemas::id_locked(std::string key, const FileSchema& schema) {
   auto it = id_by_key_.find(key);
   if (it == id_by_key_.end()) {
     std::string body = schema_json(schema);
@@ -1335,7 +1415,7 @@ RunResult run_crawl(const CrawlerDefinition& def, RunContext& ctx) {
       }
     }
     for (const auto& [dir, w] : folders) stats.files_removed += static_cast<std::int64_t>(w.removed.size());
-    classify_files(target, classify_options, to_read, ctx, stats);
+    classify_files(target, classify_options, to_read, schemas, ctx, stats);
     if (stopping()) {
       state_complete = false;
       break;

@@ -90,6 +90,41 @@ TEST_F(ByteSourceFile, AFileThatShrinksIsAnError) {
   }
 }
 
+// The crawler opens files at the size its listing gave, without a second stat.
+TEST_F(ByteSourceFile, AListedFileIsReadAtItsListedSize) {
+  const fs::path path = write("listed.csv", "a,b\n1,2\n");
+  auto source = open_local_file(path.string(), 4);  // the listing saw the first 4 bytes
+  EXPECT_EQ(source->size(), 4u);
+  EXPECT_EQ(source->read(0, 100), "a,b\n");
+  EXPECT_EQ(source->bytes_read(), 4u);
+}
+
+TEST_F(ByteSourceFile, AListedFileThatShrankOrBecameAFolderIsAnError) {
+  const fs::path path = write("listed.csv", std::string(100, 'a'));
+  auto source = open_local_file(path.string(), 1000);
+  try {
+    source->read(0, 1000);
+    ADD_FAILURE() << "read past the end";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Unavailable);
+    EXPECT_NE(std::string(e.what()).find("shrank"), std::string::npos) << e.what();
+  }
+  auto folder = open_local_file(dir_.string(), 100);
+  try {
+    folder->read(0, 100);
+    ADD_FAILURE() << "read a folder";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Unavailable);
+    EXPECT_NE(std::string(e.what()).find(dir_.string()), std::string::npos) << e.what();
+  }
+  try {
+    open_local_file((dir_ / "gone.csv").string(), 10);
+    ADD_FAILURE() << "opened a missing file";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::NotFound);
+  }
+}
+
 TEST(ByteSource, MemorySourceReadsRanges) {
   auto source = memory_source("mem://x", std::string("abc\0def", 7));
   EXPECT_EQ(source->name(), "mem://x");

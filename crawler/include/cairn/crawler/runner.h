@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -102,7 +103,9 @@ inline constexpr std::string_view kFolderRowPrefix = "#folder/";
 inline constexpr std::string_view kFolderStateRow = "#folders";
 
 /// The per-file state texts of one crawler, each distinct schema encoded, stored and decoded once. A file
-/// row's text is "<records|->,<exact 0|1>,<sampled bytes>;#<id>", the id naming a schema row.
+/// row's text is "<records|->,<exact 0|1>,<sampled bytes>;#<id>", the id naming a schema row. encode, decode
+/// and id_of may run on several threads at once (the crawler's readers encode what they classify); the other
+/// members are for one thread at a time.
 class StateSchemas {
  public:
   /// Takes a state row: a schema row (kept, true) or a file row (false, left alone).
@@ -135,6 +138,8 @@ class StateSchemas {
     std::shared_ptr<const FileSchema> schema;  // decoded once, without record counts
   };
   const Base& base(const std::string& id);
+  /// The id of the schema whose schema_key is `key` (registered when new); mutex_ held.
+  const std::string& id_locked(std::string key, const FileSchema& schema);
 
   std::unordered_map<std::string, Base> by_id_;
   std::unordered_set<std::string> stored_;                  // ids with a saved schema row
@@ -142,6 +147,7 @@ class StateSchemas {
   std::string last_reference_;                              // the id reference() saw last
   std::unordered_map<std::string, std::string> id_by_key_;  // canonical schema key -> id
   std::unordered_map<std::string, std::shared_ptr<const FileSchema>> by_text_;  // text sans sampled bytes
+  std::mutex mutex_;  // encode, decode and id_of
 };
 
 }  // namespace cairn::crawler
