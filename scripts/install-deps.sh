@@ -8,7 +8,7 @@ DEB_PACKAGES=(
   build-essential curl cmake ninja-build ccache pkg-config git
   libpqxx-dev libboost-dev nlohmann-json3-dev libssl-dev libre2-dev libspdlog-dev libsqlite3-dev
   libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libzstd-dev libsnappy-dev
-  libthrift-dev thrift-compiler libbz2-dev libexpat1-dev postgresql python3 python3-yaml
+  libthrift-dev thrift-compiler libbz2-dev libexpat1-dev libjemalloc-dev postgresql python3 python3-yaml
 )
 
 SUDO=""

@@ -80,10 +80,18 @@ class MemorySource final : public ByteSource {
 
 namespace {
 
-int open_for_reading(const std::string& path) {
+// `folder_fd` >= 0: the open folder of `path`, whose last component is then opened relative to it (no walk
+// of the whole path per file).
+int open_for_reading(const std::string& path, int folder_fd = -1) {
+  const char* name = path.c_str();
+  if (folder_fd >= 0) {
+    const auto slash = path.rfind('/');
+    if (slash != std::string::npos) name += slash + 1;
+  }
   int fd;
   do {
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    fd =
+        folder_fd >= 0 ? ::openat(folder_fd, name, O_RDONLY | O_CLOEXEC) : ::open(name, O_RDONLY | O_CLOEXEC);
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) {
     const int err = errno;
@@ -98,8 +106,9 @@ int open_for_reading(const std::string& path) {
 
 }  // namespace
 
-std::unique_ptr<ByteSource> open_local_file(const std::string& path, std::uint64_t listed_size) {
-  return std::make_unique<LocalFileSource>(path, open_for_reading(path), listed_size);
+std::unique_ptr<ByteSource> open_local_file(const std::string& path, std::uint64_t listed_size,
+                                            int folder_fd) {
+  return std::make_unique<LocalFileSource>(path, open_for_reading(path, folder_fd), listed_size);
 }
 
 std::unique_ptr<ByteSource> open_local_file(const std::string& path) {

@@ -1,5 +1,8 @@
 #include "cairn/crawler/runner.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -323,6 +326,13 @@ void classify_files(const CrawlTarget& target, const ClassifyOptions& options,
   std::mutex messages_mutex;
   std::vector<std::string> messages;  // guarded by messages_mutex
   auto work = [&] {
+    // The folder of the last local file, kept open: files are opened relative to it (files come folder by
+    // folder, so each thread opens each folder about once).
+    std::string folder = "\n";  // no folder's name
+    int folder_fd = -1;
+    const std::unique_ptr<int, void (*)(int*)> closer(&folder_fd, [](int* fd) {
+      if (*fd >= 0) ::close(*fd);
+    });
     while (!stop.load(std::memory_order_relaxed)) {
       const std::size_t i = next.fetch_add(1);
       if (i >= files.size()) return;
@@ -333,7 +343,14 @@ void classify_files(const CrawlTarget& target, const ClassifyOptions& options,
           source =
               client->open_object(loc.bucket, prefix + f.rel, static_cast<std::uint64_t>(f.size), f.etag);
         } else {
-          source = open_local_file(base + "/" + f.rel, static_cast<std::uint64_t>(f.size));
+          const std::string_view dir = parent_view(f.rel);
+          if (dir != folder) {
+            if (folder_fd >= 0) ::close(folder_fd);
+            folder = dir;
+            const std::string path = dir.empty() ? base : base + "/" + folder;
+            folder_fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);  // -1: by whole path
+          }
+          source = open_local_file(base + "/" + f.rel, static_cast<std::uint64_t>(f.size), folder_fd);
         }
         if (auto schema = classify_file(*source, options))
           f.schema = std::make_shared<const FileSchema>(std::move(*schema));

@@ -1,5 +1,6 @@
 #include "cairn/crawler/byte_source.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -97,6 +98,23 @@ TEST_F(ByteSourceFile, AListedFileIsReadAtItsListedSize) {
   EXPECT_EQ(source->size(), 4u);
   EXPECT_EQ(source->read(0, 100), "a,b\n");
   EXPECT_EQ(source->bytes_read(), 4u);
+}
+
+TEST_F(ByteSourceFile, AListedFileOpensRelativeToItsOpenFolder) {
+  const fs::path path = write("in_folder.csv", "x,y\n");
+  const int folder = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(folder, 0);
+  auto source = open_local_file(path.string(), 4, folder);
+  EXPECT_EQ(source->name(), path.string());
+  EXPECT_EQ(source->read(0, 4), "x,y\n");
+  try {
+    open_local_file((dir_ / "absent.csv").string(), 4, folder);
+    ADD_FAILURE() << "opened a missing file";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::NotFound);
+    EXPECT_NE(std::string(e.what()).find((dir_ / "absent.csv").string()), std::string::npos) << e.what();
+  }
+  ::close(folder);
 }
 
 TEST_F(ByteSourceFile, AListedFileThatShrankOrBecameAFolderIsAnError) {

@@ -52,8 +52,10 @@ std::unique_ptr<ByteSource> open_local_file(const std::string& path);
 
 /// Opens a local file that a listing just found to be a regular file of `listed_size` bytes, without a second
 /// stat (the crawler's reads; S3 objects are read at their listed size too). A file changed since is read at
-/// its listed size: one that shrank fails on read, one replaced by a folder fails on read.
-std::unique_ptr<ByteSource> open_local_file(const std::string& path, std::uint64_t listed_size);
+/// its listed size: one that shrank fails on read, one replaced by a folder fails on read. `folder_fd`, when
+/// not -1, is an open descriptor of the folder holding `path`: the file is opened relative to it.
+std::unique_ptr<ByteSource> open_local_file(const std::string& path, std::uint64_t listed_size,
+                                            int folder_fd = -1);
 
 /// A source over bytes held in memory, named `name` in messages; never throws on read.
 std::unique_ptr<ByteSource> memory_source(std::string name, std::string bytes);
