@@ -214,6 +214,25 @@ Crawl crawl(cairn::catalog::Store& store, const cairn::crawler::CrawlerDefinitio
   return Crawl{seconds_since(start), cpu_seconds() - cpu_start, result.stats};
 }
 
+/// `like` named `name`, crawling into the database `database` (created when missing), stored as a crawler.
+cairn::crawler::CrawlerDefinition register_crawler(cairn::catalog::Store& store,
+                                                   const cairn::crawler::CrawlerDefinition& like,
+                                                   const std::string& name, const std::string& database) {
+  cairn::crawler::CrawlerDefinition def = like;
+  def.name = name;
+  def.database = database;
+  if (!store.get_database(database)) {
+    cairn::catalog::Database db;
+    db.name = database;
+    store.create_database(db);
+  }
+  cairn::catalog::CrawlerRecord record;
+  record.name = def.name;
+  record.definition = cairn::crawler::to_json(def).dump();
+  store.create_crawler(record);
+  return def;
+}
+
 void run_on(const std::string& label, const std::string& url, int files, const std::string& parquet) {
   const fs::path dir =
       fs::temp_directory_path() / ("cairn-crawl-bench-" + std::to_string(::getpid()) + "-" + label);
@@ -225,31 +244,16 @@ void run_on(const std::string& label, const std::string& url, int files, const s
   generate(lake, files, 0, parquet, rng);
 
   auto store = cairn::catalog::open_store((dir / "store").string(), url);
-  cairn::catalog::Database db;
-  db.name = "bench_lake";
-  if (!store->get_database(db.name)) store->create_database(db);
-  cairn::crawler::CrawlerDefinition def;
-  def.name = "bench_" + std::to_string(::getpid());
-  def.database = db.name;
-  def.targets.push_back({lake.root.string(), "", {}, 0});
-  cairn::catalog::CrawlerRecord record;
-  record.name = def.name;
-  record.definition = cairn::crawler::to_json(def).dump();
-  store->create_crawler(record);
+  cairn::crawler::CrawlerDefinition base;
+  base.targets.push_back({lake.root.string(), "", {}, 0});
+  const cairn::crawler::CrawlerDefinition def =
+      register_crawler(*store, base, "bench_" + std::to_string(::getpid()), "bench_lake");
   const int threads = static_cast<int>(std::min(8u, std::max(1u, std::thread::hardware_concurrency())));
 
   if (const char* repeat = std::getenv("CAIRN_CRAWL_BENCH_PROFILE"); repeat && std::atoi(repeat) > 0) {
     for (int i = 0; i < std::atoi(repeat); ++i) {
-      cairn::crawler::CrawlerDefinition again = def;
-      again.name = def.name + "_p" + std::to_string(i);
-      again.database = db.name + "_p" + std::to_string(i);
-      cairn::catalog::Database target;
-      target.name = again.database;
-      if (!store->get_database(target.name)) store->create_database(target);
-      cairn::catalog::CrawlerRecord rec;
-      rec.name = again.name;
-      rec.definition = cairn::crawler::to_json(again).dump();
-      store->create_crawler(rec);
+      const cairn::crawler::CrawlerDefinition again = register_crawler(
+          *store, def, def.name + "_p" + std::to_string(i), def.database + "_p" + std::to_string(i));
       const Crawl c = crawl(*store, again, threads);
       std::cout << "[" << label << "] full crawl " << i << ": " << c.seconds << " s, CPU " << c.cpu << " s"
                 << std::endl;
@@ -282,16 +286,8 @@ void run_on(const std::string& label, const std::string& url, int files, const s
 
   // A full crawl of the same lake by another crawler into another database, classifying every table it
   // writes.
-  cairn::catalog::Database pii_db;
-  pii_db.name = "bench_lake_pii";
-  if (!store->get_database(pii_db.name)) store->create_database(pii_db);
-  cairn::crawler::CrawlerDefinition pii_def = def;
-  pii_def.name = def.name + "_pii";
-  pii_def.database = pii_db.name;
-  cairn::catalog::CrawlerRecord pii_record;
-  pii_record.name = pii_def.name;
-  pii_record.definition = cairn::crawler::to_json(pii_def).dump();
-  store->create_crawler(pii_record);
+  const cairn::crawler::CrawlerDefinition pii_def =
+      register_crawler(*store, def, def.name + "_pii", "bench_lake_pii");
   std::size_t verdicts = 0;
   const Crawl classified = crawl(*store, pii_def, threads, &verdicts);
 
@@ -325,9 +321,9 @@ void run_on(const std::string& label, const std::string& url, int files, const s
     // The PostgreSQL store keeps the bench's rows; remove the crawler so reruns start clean.
     auto s = cairn::catalog::open_store((dir / "store").string(), url);
     s->delete_crawler(def.name);
-    s->delete_database(db.name);
+    s->delete_database(def.database);
     s->delete_crawler(pii_def.name);
-    s->delete_database(pii_db.name);
+    s->delete_database(pii_def.database);
   }
   fs::remove_all(dir);
 }

@@ -124,9 +124,10 @@ class Lister {
   }
 
  private:
-  bool keep(const std::string& rel) {
+  /// False (counted in `counts`) when an exclusion names `rel`.
+  bool keep(const std::string& rel, RunStats& counts) const {
     if (exclusions_.excluded(rel)) {
-      ++stats_.files_excluded;
+      ++counts.files_excluded;
       return false;
     }
     return true;
@@ -176,10 +177,7 @@ class Lister {
           subdirs.push_back(std::move(rel));
           continue;
         }
-        if (exclusions_.excluded(rel)) {
-          ++counts.files_excluded;
-          continue;
-        }
+        if (!keep(rel, counts)) continue;
         Listed f;
         f.rel = std::move(rel);
         f.size = static_cast<std::int64_t>(e.size);
@@ -282,7 +280,7 @@ class Lister {
   void add_object(const std::string& prefix, S3Object& o, std::vector<Listed>& out) {
     if (o.key.size() <= prefix.size() || o.key.back() == '/') return;  // folder markers
     std::string rel = o.key.substr(prefix.size());
-    if (!keep(rel)) return;
+    if (!keep(rel, stats_)) return;
     Listed f;
     f.rel = std::move(rel);
     f.size = static_cast<std::int64_t>(o.size);
