@@ -1035,18 +1035,21 @@ class Planner {
     std::vector<FormatMerger> part_formats;
     part_formats.reserve(b.parts.size());
     t.partitions.reserve(b.parts.size());
-    // A partition of one entry (a folder whose files share one schema: the usual case) whose schema and
-    // exactness an earlier such partition had gets that one's columns and storage, copied rather than
-    // merged again (a merge of one entry depends on nothing else). first_single: (schema, exact) -> index.
+    // A partition whose entries have the schemas (objects) and exactness of an earlier partition's, in the
+    // same order, gets that one's columns and storage, copied rather than merged again: a merge depends on
+    // nothing else, except the most common compression, so entries of several compressions are always
+    // merged. first_like: the (schema, exact) of the entries -> index of the first such partition.
     std::vector<std::ptrdiff_t> same_as(b.parts.size(), -1);
-    std::map<std::pair<const FileSchema*, bool>, std::size_t> first_single;
+    std::map<std::vector<std::pair<const FileSchema*, bool>>, std::size_t> first_like;
+    std::vector<std::pair<const FileSchema*, bool>> entries;
     for (const PartBuild& part : b.parts) {
       PlannedPartition p;
       p.location = part.location;
       ColumnMerger columns;
       FormatMerger format;
       Stats stats;
-      std::optional<std::size_t> earlier;
+      entries.clear();
+      bool one_compression = true;
       for (std::size_t f : *part.files) {
         const CrawledFile& file = files_[f];
         const FileSchema& s = *file.schema_ptr();
@@ -1054,26 +1057,31 @@ class Planner {
             file.group_records ? file.group_counts_exact : s.record_count_exact || !s.record_count;
         table_format.add(s, file.objects(), exact);
         stats.add(file);
-        if (part.files->size() == 1) {
-          auto [it, inserted] = first_single.try_emplace({&s, exact}, t.partitions.size());
-          if (!inserted) {
-            earlier = it->second;
-            continue;
-          }
-        }
-        columns.add(s.columns);
-        format.add(s, file.objects(), exact);
+        one_compression =
+            one_compression && (entries.empty() || s.compression == entries.front().first->compression);
+        entries.emplace_back(&s, exact);
       }
+      std::optional<std::size_t> earlier;
+      if (one_compression) {
+        auto [it, inserted] = first_like.try_emplace(entries, t.partitions.size());
+        if (!inserted) earlier = it->second;
+      }
+      if (!earlier)
+        for (std::size_t i = 0; i < entries.size(); ++i) {
+          columns.add(entries[i].first->columns);
+          format.add(*entries[i].first, files_[(*part.files)[i]].objects(), entries[i].second);
+        }
       if (earlier) {
+        // Its columns are the earlier partition's (which the table's merge already has: a merge is a
+        // join, so adding them again changes nothing); they are filled in below.
         same_as[t.partitions.size()] = static_cast<std::ptrdiff_t>(*earlier);
-        p.columns = t.partitions[*earlier].columns;
       } else {
         p.columns = columns.take();
+        table_columns.add(p.columns);
       }
       p.object_count = stats.objects;
       p.record_count = stats.records;
       p.size = stats.bytes;
-      table_columns.add(p.columns);
       table_stats.objects += stats.objects;
       table_stats.records += stats.records;
       table_stats.bytes += stats.bytes;
@@ -1094,19 +1102,23 @@ class Planner {
     if (depth == 0) {
       t.partitions.clear();
     } else {
+      // Partitions like an earlier one share one copy of it (its index is lower: finished before).
+      std::map<std::size_t, std::shared_ptr<const PlannedPartition>> patterns;
       for (std::size_t i = 0; i < t.partitions.size(); ++i) {
         PlannedPartition& p = t.partitions[i];
-        const Stats stats{p.object_count, p.record_count, p.size};
-        if (same_as[i] >= 0) {  // finished above (earlier index)
-          const PlannedPartition& e = t.partitions[static_cast<std::size_t>(same_as[i])];
-          p.format = e.format;
-          p.format.record_count = p.record_count;
-          p.parameters = e.parameters;
-          set_glue_stats(p.parameters, p.format, stats);
+        if (same_as[i] >= 0) {
+          auto& pattern = patterns[static_cast<std::size_t>(same_as[i])];
+          if (!pattern) {
+            PlannedPartition e = t.partitions[static_cast<std::size_t>(same_as[i])];
+            e.values.clear();
+            pattern = std::make_shared<const PlannedPartition>(std::move(e));
+          }
+          p.same_as = pattern;
+          if (!options_.share_partition_schemas) complete_partition(p);
           continue;
         }
         p.format = part_formats[i].finish(p.columns, p.record_count, nullptr);
-        p.parameters = glue_parameters(p.format, stats);
+        p.parameters = glue_parameters(p.format, Stats{p.object_count, p.record_count, p.size});
       }
       std::sort(t.partitions.begin(), t.partitions.end(),
                 [](const PlannedPartition& x, const PlannedPartition& y) { return x.location < y.location; });
@@ -1273,6 +1285,17 @@ std::string skipped_name_reason(std::string_view name) {
   if (name.ends_with(".crc")) return "checksum file (.crc)";
   if (name.ends_with("_$folder$")) return "folder marker object (_$folder$)";
   return {};
+}
+
+void complete_partition(PlannedPartition& p) {
+  if (!p.same_as) return;
+  const std::shared_ptr<const PlannedPartition> pattern = std::move(p.same_as);
+  p.same_as = nullptr;
+  p.columns = pattern->columns;
+  p.format = pattern->format;
+  p.format.record_count = p.record_count;
+  p.parameters = pattern->parameters;
+  set_glue_stats(p.parameters, p.format, Stats{p.object_count, p.record_count, p.size});
 }
 
 LayoutResult plan_layout(std::vector<CrawledFile> files, const LayoutOptions& options) {

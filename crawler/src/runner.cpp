@@ -389,17 +389,18 @@ void classify_files(const CrawlTarget& target, const ClassifyOptions& options,
 
 /// The catalog table a planned table becomes.
 /// The storage descriptor of a planned table or partition: its columns, location, format and parameters.
+/// (Moved from when `planned` is an rvalue.)
 template <class Planned>
-catalog::StorageDescriptor storage_of(const Planned& planned, const CrawlTarget& target) {
+catalog::StorageDescriptor storage_of(Planned&& planned, const CrawlTarget& target) {
   catalog::StorageDescriptor sd;
-  sd.columns = planned.columns;
+  sd.columns = std::forward<Planned>(planned).columns;
   sd.location = location_of(target, planned.location);
-  sd.input_format = planned.format.input_format;
-  sd.output_format = planned.format.output_format;
+  sd.input_format = std::forward<Planned>(planned).format.input_format;
+  sd.output_format = std::forward<Planned>(planned).format.output_format;
   sd.compressed = planned.format.compression != "none";
-  sd.serde_info.serialization_library = planned.format.serialization_library;
-  sd.serde_info.parameters = planned.format.serde_parameters;
-  sd.parameters = planned.parameters;
+  sd.serde_info.serialization_library = std::forward<Planned>(planned).format.serialization_library;
+  sd.serde_info.parameters = std::forward<Planned>(planned).format.serde_parameters;
+  sd.parameters = std::forward<Planned>(planned).parameters;
   return sd;
 }
 
@@ -416,9 +417,23 @@ catalog::Table table_of(const PlannedTable& planned, const CrawlTarget& target, 
   return t;
 }
 
+/// The catalog partition a planned partition becomes (one planned with share_partition_schemas is completed
+/// here, so only the partitions a run writes or compares are).
 catalog::Partition partition_of(const PlannedPartition& planned, const CrawlTarget& target) {
   catalog::Partition p;
   p.values = planned.values;
+  if (planned.same_as) {
+    PlannedPartition full;
+    full.location = planned.location;
+    full.object_count = planned.object_count;
+    full.record_count = planned.record_count;
+    full.size = planned.size;
+    full.same_as = planned.same_as;
+    complete_partition(full);
+    p.parameters = full.parameters;
+    p.storage_descriptor = storage_of(std::move(full), target);
+    return p;
+  }
   p.parameters = planned.parameters;
   p.storage_descriptor = storage_of(planned, target);
   return p;
@@ -905,10 +920,61 @@ std::optional<std::size_t> target_of(std::string_view key, std::size_t targets, 
   return index;
 }
 
+void append_number(std::string& out, std::int64_t n, char end) {
+  char num[24];
+  const auto r = std::to_chars(num, num + sizeof num, n);
+  out.append(num, r.ptr);
+  out += end;
+}
+
+std::string_view read_sized(std::string_view text, std::size_t& pos) {
+  const auto length = read_number<std::size_t>(text, pos, ':');
+  if (length > text.size() - pos) corrupt_folder_row();
+  const std::string_view out = text.substr(pos, length);
+  pos += length;
+  return out;
+}
+
+/// A files row's text (runner.h, kFilesRowPrefix) for a folder's files in name order.
+std::string files_text(const std::vector<Listed>& files) {
+  std::string out;
+  out.reserve(files.size() * 64);
+  for (const Listed& f : files) {
+    key_part(out, base_name(f.rel));
+    append_number(out, f.size, ',');
+    append_number(out, f.mtime, ',');
+    key_part(out, f.etag);
+    key_part(out, f.state);
+  }
+  return out;
+}
+
+/// Calls fn(name, row) for each file of a files row; the row's path is "<target index>:<path>" when
+/// `dir_key` is the row's "<target index>:<folder>".
+template <class Fn>
+void for_each_file_of_row(const catalog::CrawlerFile& row, std::string_view dir_key, Fn&& fn) {
+  const std::string_view text = row.schema;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    catalog::CrawlerFile f;
+    const std::string_view name = read_sized(text, pos);
+    f.size = read_number<std::int64_t>(text, pos, ',');
+    f.mtime = read_number<std::int64_t>(text, pos, ',');
+    f.etag = std::string(read_sized(text, pos));
+    f.schema = std::string(read_sized(text, pos));
+    f.path.reserve(dir_key.size() + 1 + name.size());
+    f.path = dir_key;
+    if (!dir_key.ends_with(':')) f.path += '/';
+    f.path += name;
+    fn(name, std::move(f));
+  }
+}
+
 /// What the state holds about one folder of a target.
 struct KnownFolder {
   bool has_row = false;       ///< it has a folder row
   bool row_trusted = false;   ///< the row stands for its files (the state has kFolderStateRow)
+  bool files_in_row = false;  ///< its files' state is in its files row (else one row per file)
   std::string fingerprint;    ///< the row's
   std::vector<Group> groups;  ///< the row's
   std::unordered_map<std::string, catalog::CrawlerFile> files;  ///< file rows by name, once read
@@ -1089,6 +1155,15 @@ FileSchema file_schema_from_text(const std::string& text, std::uint64_t* sampled
   return with_counts(schema_from_json(text.substr(parts.semi + 1)), text, parts, sampled_bytes);
 }
 
+std::vector<catalog::CrawlerFile> files_of_row(const catalog::CrawlerFile& files_row) {
+  if (!files_row.path.starts_with(kFilesRowPrefix)) corrupt_folder_row();
+  std::vector<catalog::CrawlerFile> out;
+  const std::string_view dir_key = std::string_view(files_row.path).substr(kFilesRowPrefix.size());
+  for_each_file_of_row(files_row, dir_key,
+                       [&](std::string_view, catalog::CrawlerFile f) { out.push_back(std::move(f)); });
+  return out;
+}
+
 bool StateSchemas::add_row(catalog::CrawlerFile& row) {
   if (!row.path.starts_with(kSchemaRowPrefix)) return false;
   std::string id = row.path.substr(kSchemaRowPrefix.size());
@@ -1162,6 +1237,8 @@ void StateSchemas::add_schema_rows(std::vector<catalog::CrawlerFile>& rows) cons
   for (const auto& row : rows) {
     if (row.path.starts_with(kFolderRowPrefix)) {
       for (const Group& g : parse_summary(row.schema, false)) add(g.id);
+    } else if (row.path.starts_with(kFilesRowPrefix)) {
+      continue;  // written with its folder's row, whose groups name the same schemas
     } else {
       add(id_of_text(row.schema));
     }
@@ -1251,6 +1328,7 @@ RunResult run_crawl(const CrawlerDefinition& def, RunContext& ctx) {
     KnownFolder& k = known[*index][dir];
     k.has_row = true;
     k.row_trusted = folder_state;
+    k.files_in_row = f.mtime == kFolderRowWithFilesRow;
     k.fingerprint = std::move(f.etag);
     k.groups = std::move(groups);
   }
@@ -1258,7 +1336,20 @@ RunResult run_crawl(const CrawlerDefinition& def, RunContext& ctx) {
   if (!folder_state) {
     for (auto& f : store.load_crawler_files(def.name)) {
       if (f.path.starts_with('#')) continue;  // read above
-      schemas.reference(f.schema);            // stays stored until this run replaces it
+      if (f.path.starts_with(kFilesRowPrefix)) {
+        std::string dir;
+        const std::string_view dir_key = std::string_view(f.path).substr(kFilesRowPrefix.size());
+        const auto index = target_of(dir_key, known.size(), dir);
+        if (!index) continue;
+        KnownFolder& k = known[*index][dir];
+        k.files_in_row = true;
+        for_each_file_of_row(f, dir_key, [&](std::string_view name, catalog::CrawlerFile file) {
+          schemas.reference(file.schema);
+          k.files.emplace(std::string(name), std::move(file));
+        });
+        continue;
+      }
+      schemas.reference(f.schema);  // stays stored until this run replaces it
       std::string rel;
       const auto index = target_of(f.path, known.size(), rel);
       if (!index) continue;
@@ -1377,14 +1468,28 @@ RunResult run_crawl(const CrawlerDefinition& def, RunContext& ctx) {
         continue;
       }
       if (!w.known->files_loaded) {
-        for (const std::string& name : w.known->names())
-          to_load.push_back(state_key(ti, join_path(dir, name)));
+        if (w.known->files_in_row) {
+          to_load.push_back(std::string(kFilesRowPrefix) + state_key(ti, dir));
+        } else {
+          for (const std::string& name : w.known->names())
+            to_load.push_back(state_key(ti, join_path(dir, name)));
+        }
         w.known->files_loaded = true;
       }
     }
     if (!to_load.empty()) {
       for (auto& f : store.get_crawler_files(def.name, to_load)) {
         std::string rel;
+        if (f.path.starts_with(kFilesRowPrefix)) {
+          const std::string_view dir_key = std::string_view(f.path).substr(kFilesRowPrefix.size());
+          if (!target_of(dir_key, known.size(), rel)) continue;
+          auto it = known_folders.find(rel);
+          if (it == known_folders.end()) continue;
+          for_each_file_of_row(f, dir_key, [&](std::string_view name, catalog::CrawlerFile file) {
+            it->second.files.emplace(std::string(name), std::move(file));
+          });
+          continue;
+        }
         if (!target_of(f.path, known.size(), rel)) continue;
         auto it = known_folders.find(parent_dir(rel));
         if (it != known_folders.end()) it->second.files.emplace(std::string(base_name(rel)), std::move(f));
@@ -1464,6 +1569,7 @@ RunResult run_crawl(const CrawlerDefinition& def, RunContext& ctx) {
     layout_options.table_level = def.table_level;
     layout_options.table_prefix = def.table_prefix;
     layout_options.root_name = root_name(target);
+    layout_options.share_partition_schemas = true;  // the applier completes the partitions it uses
     LayoutResult plan = plan_layout(std::move(crawled), layout_options);
     for (const auto& rel : plan.unclassified)
       stats.note(rel + ": no classifier recognised the file (UNKNOWN)");
@@ -1476,32 +1582,33 @@ RunResult run_crawl(const CrawlerDefinition& def, RunContext& ctx) {
 
     // 4. Apply table by table, each with the state of its folders, so a crash leaves both consistent.
     // Tables without changed or removed files are not written (nor, in event runs, even compared).
+    // A rewritten folder's state: its folder row and its files row (replacing the per-file rows of earlier
+    // runs), or their removal when no file is left.
     auto state_rows = [&](const std::string& dir, FolderWork& w, std::vector<catalog::CrawlerFile>& rows,
                           std::vector<std::string>& gone) {
       w.placed = true;
-      for (const std::string& name : w.removed) gone.push_back(state_key(ti, join_path(dir, name)));
-      for (const Listed& f : w.files) {
-        if (!f.changed) continue;
-        catalog::CrawlerFile c;
-        c.path = state_key(ti, f.rel);
-        c.size = f.size;
-        c.mtime = f.mtime;
-        c.etag = f.etag;
-        c.schema = f.state;
-        rows.push_back(std::move(c));
-      }
       if (!w.dirty) return;
-      const std::string path = std::string(kFolderRowPrefix) + state_key(ti, dir);
+      const bool per_file_rows = w.known != nullptr && !w.known->files_in_row;
+      if (per_file_rows)
+        for (const std::string& name : w.known->names()) gone.push_back(state_key(ti, join_path(dir, name)));
+      const std::string key = state_key(ti, dir);
       if (w.files.empty()) {
-        if (w.known != nullptr && w.known->has_row) gone.push_back(path);
+        if (w.known != nullptr && w.known->has_row) gone.push_back(std::string(kFolderRowPrefix) + key);
+        if (w.known != nullptr && w.known->files_in_row) gone.push_back(std::string(kFilesRowPrefix) + key);
         return;
       }
       catalog::CrawlerFile row;
-      row.path = path;
+      row.path = std::string(kFolderRowPrefix) + key;
       row.size = static_cast<std::int64_t>(w.files.size());
+      row.mtime = kFolderRowWithFilesRow;
       row.etag = w.fingerprint.empty() ? listing_fingerprint(w.files, s3) : w.fingerprint;
       row.schema = summary_text(w.groups);
       rows.push_back(std::move(row));
+      catalog::CrawlerFile files_row;
+      files_row.path = std::string(kFilesRowPrefix) + key;
+      files_row.size = static_cast<std::int64_t>(w.files.size());
+      files_row.schema = files_text(w.files);
+      rows.push_back(std::move(files_row));
     };
     auto save = [&](std::vector<catalog::CrawlerFile>& files, const std::vector<std::string>& gone) {
       schemas.add_schema_rows(files);

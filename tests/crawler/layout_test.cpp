@@ -724,6 +724,101 @@ TEST(Layout, SharedSchemasPlanAsCopiesDo) {
   EXPECT_EQ(a.unclassified, b.unclassified);
 }
 
+// Partitions planned with share_partition_schemas, once completed, are the partitions planned without: with
+// one-group partitions of a repeated schema (shared object), of a copy of it (own object), of other record
+// counts, with a JSON schema (paths rebuilt from the columns) and a data column dropped for a partition key.
+TEST(Layout, SharedPartitionSchemasCompleteToThePartitionsPlannedWithout) {
+  const Cols cols = {{"id", "int"}, {"region", "string"}, {"v", "double"}};
+  const auto shared_json = std::make_shared<const FileSchema>(json(cols, 7));
+  std::vector<CrawledFile> files;
+  for (int day = 1; day <= 9; ++day) {
+    const std::string dir = "events/region=eu/day=" + two(day) + "/";
+    CrawledFile f;
+    f.path = dir + "part-0.json";
+    f.size = 700 + static_cast<std::uint64_t>(day);
+    if (day == 4) {
+      f.schema = json(cols, 7);  // an equal schema in its own object
+    } else if (day == 6) {
+      f.schema = json({{"id", "bigint"}, {"extra", "string"}}, 3);
+    } else {
+      f.shared_schema = shared_json;
+    }
+    if (day == 8) {  // a group of three files
+      f.more_names = {"part-1.json", "part-2.json"};
+      f.group_records = 21;
+    }
+    files.push_back(std::move(f));
+  }
+  // Days 10-13 hold two entries each: the shared schema and a wider one (days 10, 11), or the shared schema
+  // and a gzip-compressed copy (days 12, 13: the most common compression depends on the counts, so these
+  // are merged each time).
+  const auto wider = std::make_shared<const FileSchema>(json({{"id", "bigint"}, {"region", "string"}}, 5));
+  FileSchema gz = json(cols, 7);
+  gz.compression = "gzip";
+  const auto gzipped = std::make_shared<const FileSchema>(gz);
+  for (int day = 10; day <= 13; ++day) {
+    const std::string dir = "events/region=eu/day=" + two(day) + "/";
+    CrawledFile a;
+    a.path = dir + "a.json";
+    a.size = 100;
+    a.shared_schema = shared_json;
+    CrawledFile b;
+    b.path = dir + "b.json";
+    b.size = 100 + static_cast<std::uint64_t>(day);
+    b.shared_schema = day <= 11 ? wider : gzipped;
+    if (day == 13) b.more_names = {"c.json", "d.json"};  // gzip now wins in this partition
+    files.push_back(std::move(a));
+    files.push_back(std::move(b));
+  }
+  LayoutOptions sharing = root_named("lake");
+  sharing.share_partition_schemas = true;
+  const LayoutResult plain = plan_layout(files, root_named("lake"));
+  LayoutResult shared = plan_layout(files, sharing);
+  ASSERT_EQ(plain.tables.size(), 1U);
+  ASSERT_EQ(shared.tables.size(), 1U);
+  const PlannedTable& a = plain.tables[0];
+  PlannedTable& b = shared.tables[0];
+  EXPECT_EQ(described(a.partition_keys), (std::vector<std::string>{"region:string", "day:string"}));
+  EXPECT_EQ(described(a.columns), described(b.columns));
+  EXPECT_EQ(a.parameters, b.parameters);
+  EXPECT_EQ(a.format.serde_parameters, b.format.serde_parameters);
+  ASSERT_EQ(a.partitions.size(), 13U);
+  ASSERT_EQ(b.partitions.size(), 13U);
+  std::vector<std::size_t> shared_at;
+  for (std::size_t i = 0; i < a.partitions.size(); ++i) {
+    const PlannedPartition& x = a.partitions[i];
+    PlannedPartition& y = b.partitions[i];
+    EXPECT_EQ(x.same_as, nullptr);
+    if (y.same_as) {
+      shared_at.push_back(i);
+      EXPECT_TRUE(y.columns.empty());
+      EXPECT_TRUE(y.parameters.empty());
+      complete_partition(y);
+      EXPECT_EQ(y.same_as, nullptr);
+    }
+    EXPECT_EQ(x.values, y.values);
+    EXPECT_EQ(x.location, y.location);
+    EXPECT_EQ(described(x.columns), described(y.columns)) << x.location;
+    EXPECT_EQ(x.parameters, y.parameters) << x.location;
+    EXPECT_EQ(x.format.serde_parameters, y.format.serde_parameters) << x.location;
+    EXPECT_EQ(x.format.serialization_library, y.format.serialization_library);
+    EXPECT_EQ(x.format.record_count, y.format.record_count) << x.location;
+    EXPECT_EQ(x.record_count, y.record_count);
+  }
+  // Days 2, 3, 5, 7, 8 (a group of three files, with its own counts) and 9 repeat day 1's shared schema
+  // object; days 4 (an equal schema in its own object) and 6 (another schema) do not; day 11 repeats day
+  // 10; day 13 does not repeat day 12 (two compressions).
+  EXPECT_EQ(shared_at, (std::vector<std::size_t>{1, 2, 4, 6, 7, 8, 10}));
+  EXPECT_EQ(described(b.partitions[10].columns), (std::vector<std::string>{"id:bigint", "v:double"}));
+  EXPECT_EQ(b.partitions[11].format.compression, "none");
+  EXPECT_EQ(b.partitions[12].format.compression, "gzip");
+  EXPECT_EQ(b.partitions[7].parameters.at("objectCount"), "3");
+  EXPECT_EQ(b.partitions[7].parameters.at("recordCount"), "21");
+  EXPECT_EQ(described(b.partitions[0].columns), (std::vector<std::string>{"id:int", "v:double"}));
+  EXPECT_EQ(b.partitions[0].format.serde_parameters.at("paths"), "id,v");
+  EXPECT_EQ(b.partitions[1].parameters.at("sizeKey"), "702");
+}
+
 // The crawler state (runner.h) keeps each distinct schema once; texts of the earlier form still decode.
 TEST(CrawlerState, SchemasAreStoredOnceAndOldTextsStillDecode) {
   const FileSchema orders = csv(kOrders);

@@ -136,6 +136,33 @@ class CrawlerRunner : public test::FreshStoreTest {
     return run_crawl(def, ctx).stats;
   }
 
+  /// Rewrites `crawler`'s state into the form of earlier runs: one row per file instead of a files row per
+  /// folder; with `folder_rows` false, without folder rows and the #folders row either.
+  void to_per_file_rows(const std::string& crawler, bool folder_rows) {
+    std::vector<catalog::CrawlerFile> rows;
+    std::vector<std::string> gone;
+    for (const auto& f : store_->load_crawler_files_with_prefix(crawler, kFilesRowPrefix)) {
+      for (auto& file : files_of_row(f)) rows.push_back(std::move(file));
+      gone.push_back(f.path);
+    }
+    ASSERT_FALSE(gone.empty());
+    for (auto& f : store_->load_crawler_files_with_prefix(crawler, kFolderRowPrefix)) {
+      if (folder_rows) {
+        f.mtime = 0;
+        rows.push_back(std::move(f));
+      } else {
+        gone.push_back(f.path);
+      }
+    }
+    if (!folder_rows) gone.push_back(std::string(kFolderStateRow));
+    store_->save_crawler_files(crawler, rows, gone);
+  }
+
+  /// The state rows of `crawler` of one file each ("<target>:<path>").
+  std::size_t per_file_rows(const std::string& crawler) {
+    return store_->load_crawler_files_with_prefix(crawler, "0:").size();
+  }
+
   /// The catalog a fresh full crawl of the lake as it is now yields.
   std::map<std::string, std::string> fresh_crawl() {
     const std::string name = "fresh" + std::to_string(fresh_++);
@@ -186,8 +213,9 @@ TEST_P(CrawlerRunner, ReCrawlFromFolderRowsGivesWhatAFreshFullCrawlGives) {
   EXPECT_EQ(idle.tables_updated + idle.tables_created + idle.partitions_added + idle.partitions_updated, 0);
   EXPECT_EQ(catalog_of(*store_, def.database), fresh_crawl());
 
-  // An unchanged folder is taken from its row: its file rows are not even read.
-  store_->save_crawler_files(def.name, {}, {"0:sales/year=2024/month=03/part-0.csv"});
+  // An unchanged folder is taken from its row: its files row is not even read.
+  ASSERT_EQ(store_->get_crawler_files(def.name, {"%files/0:sales/year=2024/month=03"}).size(), 1U);
+  store_->save_crawler_files(def.name, {}, {"%files/0:sales/year=2024/month=03"});
   const RunStats trusted = crawl(def);
   EXPECT_EQ(trusted.files_read, 0);
   EXPECT_EQ(trusted.files_unchanged, trusted.files_listed);
@@ -213,12 +241,12 @@ TEST_P(CrawlerRunner, NewFoldersOnlyListsNewFoldersAndMatchesAFreshFullCrawl) {
 TEST_P(CrawlerRunner, StateWithoutFolderRowsIsReadWholeAndGainsThem) {
   const CrawlerDefinition def = define("lake", "lake_db");
   const RunStats first = crawl(def);
+  EXPECT_EQ(per_file_rows(def.name), 0U);
+  EXPECT_EQ(store_->load_crawler_files_with_prefix(def.name, kFilesRowPrefix).size(), 4U + 3U);
   // The state as runs before folder rows left it: file and schema rows only.
-  std::vector<std::string> rows{std::string(kFolderStateRow)};
-  for (const auto& f : store_->load_crawler_files_with_prefix(def.name, kFolderRowPrefix))
-    rows.push_back(f.path);
-  store_->save_crawler_files(def.name, {}, rows);
+  to_per_file_rows(def.name, false);
   ASSERT_TRUE(store_->load_crawler_files_with_prefix(def.name, "#folder").empty());
+  ASSERT_EQ(per_file_rows(def.name), static_cast<std::size_t>(first.files_listed));
 
   write_file(lake_ / "sales/year=2024/month=01/part-9.csv", csv_rows(40, 99));
   const RunStats again = crawl(def);
@@ -227,9 +255,55 @@ TEST_P(CrawlerRunner, StateWithoutFolderRowsIsReadWholeAndGainsThem) {
   EXPECT_EQ(catalog_of(*store_, def.database), fresh_crawl());
   EXPECT_EQ(store_->load_crawler_files_with_prefix(def.name, kFolderStateRow).size(), 1U);
   EXPECT_EQ(store_->load_crawler_files_with_prefix(def.name, kFolderRowPrefix).size(), 4U + 3U);
+  // Every folder was rewritten: files rows replace the per-file rows.
+  EXPECT_EQ(store_->load_crawler_files_with_prefix(def.name, kFilesRowPrefix).size(), 4U + 3U);
+  EXPECT_EQ(per_file_rows(def.name), 0U);
   const RunStats idle = crawl(def);
   EXPECT_EQ(idle.files_read, 0);
   EXPECT_EQ(idle.files_unchanged, first.files_listed + 1);
+}
+
+// State of the runs before files rows: folder rows and one row per file. Unchanged folders keep that form;
+// a changed folder's rows are read, compared and replaced by its files row.
+TEST_P(CrawlerRunner, PerFileRowsOfEarlierRunsAreReadAndReplacedFolderByFolder) {
+  const CrawlerDefinition def = define("lake", "lake_db");
+  const RunStats first = crawl(def);
+  to_per_file_rows(def.name, true);
+  ASSERT_EQ(per_file_rows(def.name), static_cast<std::size_t>(first.files_listed));
+  ASSERT_TRUE(store_->load_crawler_files_with_prefix(def.name, kFilesRowPrefix).empty());
+
+  const RunStats idle = crawl(def);
+  EXPECT_EQ(idle.files_read, 0);
+  EXPECT_EQ(idle.files_unchanged, first.files_listed);
+  EXPECT_EQ(per_file_rows(def.name), static_cast<std::size_t>(first.files_listed));
+
+  // month=01 holds part-0..2.csv and notes.json: one changed, one removed, one added.
+  write_file(lake_ / "sales/year=2024/month=01/part-1.csv", csv_rows(30, 77));
+  touch_later(lake_ / "sales/year=2024/month=01/part-1.csv", 10);
+  fs::remove(lake_ / "sales/year=2024/month=01/part-2.csv");
+  write_file(lake_ / "sales/year=2024/month=01/part-9.csv", csv_rows(40, 99));
+  const RunStats again = crawl(def);
+  EXPECT_EQ(again.files_read, 2);
+  EXPECT_EQ(again.files_removed, 1);
+  EXPECT_EQ(again.files_unchanged, first.files_listed - 2);
+  EXPECT_EQ(catalog_of(*store_, def.database), fresh_crawl());
+  EXPECT_EQ(per_file_rows(def.name), static_cast<std::size_t>(first.files_listed - 4));
+  EXPECT_TRUE(store_->load_crawler_files_with_prefix(def.name, "0:sales/year=2024/month=01/").empty());
+  const auto files_row = store_->get_crawler_files(def.name, {"%files/0:sales/year=2024/month=01"});
+  ASSERT_EQ(files_row.size(), 1U);
+  EXPECT_EQ(files_row[0].size, 4);
+
+  // A file of a folder still in per-file rows changes.
+  write_file(lake_ / "events/day=02/e-0.json", json_rows(7, 2, false));
+  touch_later(lake_ / "events/day=02/e-0.json", 10);
+  const RunStats later = crawl(def);
+  EXPECT_EQ(later.files_read, 1);
+  EXPECT_EQ(catalog_of(*store_, def.database), fresh_crawl());
+  EXPECT_TRUE(store_->load_crawler_files_with_prefix(def.name, "0:events/day=02/").empty());
+  EXPECT_EQ(per_file_rows(def.name), static_cast<std::size_t>(first.files_listed - 4 - 2));
+  const RunStats idle_again = crawl(def);
+  EXPECT_EQ(idle_again.files_read, 0);
+  EXPECT_EQ(catalog_of(*store_, def.database), fresh_crawl());
 }
 
 TEST_P(CrawlerRunner, CrawlerStateReadsByPrefixAndByPath) {

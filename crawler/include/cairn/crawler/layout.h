@@ -64,6 +64,10 @@ struct LayoutOptions {
   /// The raw name of a table rooted at the target root itself (e.g. the target folder's last segment, or
   /// the bucket); empty gives "table".
   std::string root_name;
+  /// A partition whose files share one schema that an earlier partition of the table had too gets
+  /// `same_as` instead of its own copy of that partition's columns, format and parameters (see
+  /// PlannedPartition::same_as). For callers that use few of many partitions (the crawler's re-crawls).
+  bool share_partition_schemas = false;
 };
 
 /// A file inside a table's tree (or outside every table) that the plan does not use, and why.
@@ -87,7 +91,15 @@ struct PlannedPartition {
   std::int64_t object_count = 0;
   std::int64_t record_count = 0;
   std::uint64_t size = 0;
+  /// Only with LayoutOptions::share_partition_schemas: the columns, format and parameters this partition
+  /// has but for its own counts (objectCount, recordCount, sizeKey, averageRecordSize), shared with the
+  /// other partitions like it; `columns`, `format` and `parameters` are then empty until
+  /// complete_partition() fills them.
+  std::shared_ptr<const PlannedPartition> same_as = nullptr;
 };
+
+/// Fills `p`'s columns, format and parameters from p.same_as, which it resets; does nothing when it is null.
+void complete_partition(PlannedPartition& p);
 
 struct PlannedTable {
   /// Sanitized to [a-z0-9_] with the table prefix, unique in the plan.

@@ -98,6 +98,16 @@ inline constexpr std::string_view kSchemaRowPrefix = "#schema/";
 /// index>:<folder>". The row's `size` is the folder's file count, `etag` a fingerprint of its listing (names,
 /// sizes, mtimes or ETags), `schema` its files grouped by schema (docs/crawlers.md, "Incremental crawls").
 inline constexpr std::string_view kFolderRowPrefix = "#folder/";
+/// The path prefix of the state row that holds the state of every file of one folder (written with the
+/// folder's row, which then has `mtime` kFolderRowWithFilesRow): the prefix, then "<target index>:<folder>".
+/// Its `size` is the file count, its `schema` per file in name order "<length>:<name><size>,<mtime>,"
+/// "<length>:<ETag><length>:<state text>". Folders written by earlier runs (folder row `mtime` 0) have one
+/// row per file instead, "<target index>:<path>"; a run that rewrites such a folder replaces them.
+inline constexpr std::string_view kFilesRowPrefix = "%files/";
+inline constexpr std::int64_t kFolderRowWithFilesRow = 1;
+/// The file rows a files row stands for (paths "<target index>:<path>", as the per-file rows of earlier
+/// runs). Throws Error(Unavailable) for an unreadable row.
+std::vector<catalog::CrawlerFile> files_of_row(const catalog::CrawlerFile& files_row);
 /// The state row whose presence says that every folder with file rows has its folder row (written by the
 /// first run that completes with folder rows; state of older runs lacks it and is then read whole).
 inline constexpr std::string_view kFolderStateRow = "#folders";
