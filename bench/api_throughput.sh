@@ -4,7 +4,8 @@
 # filter with a mask, a tag policy; 2,000 further grants to other users in the policy). /healthz is the ceiling of the HTTP stack alone; the ratio shows what SigV4 verification, the
 # authorizer and a store read cost on top of it, independent of how fast this machine happens to be today.
 #   bench/api_throughput.sh [BUILD_DIR] [SECONDS_PER_ROUND] [CONNECTIONS]
-# Rounds alternate healthz/GetTable three times per store; the medians are reported.
+# Rounds alternate healthz/GetTable three times per store; the medians are reported, with cairnd's CPU time per
+# request (from /proc; the store server's own CPU on PostgreSQL is not in it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -26,6 +27,19 @@ trap cleanup EXIT
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 rps() { python3 -c 'import json,sys; print(json.load(sys.stdin)["requests_per_second"])'; }
+# CPU seconds (user + system) the process has used so far, from /proc/PID/stat.
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); print ($12 + $13) / hz}' "/proc/$1/stat"; }
+# One loadgen round against cairnd (pid $pid): prints "requests/s cairnd-CPU-microseconds-per-request". The CPU
+# is taken over the whole run (warm-up included) and divided by the requests answered in it at the measured
+# rate: far less noisy than the throughput on a shared machine.
+round() {
+  local before after out
+  before=$(cpu_seconds "$pid")
+  out=$("$bin/bench/cairn-loadgen" --endpoint "$ep" --connections "$conns" --duration "$secs" --warmup 1 --json "$@")
+  after=$(cpu_seconds "$pid")
+  python3 -c 'import json,sys; r=json.loads(sys.argv[1])["requests_per_second"]; print(r, (float(sys.argv[3]) - float(sys.argv[2])) / (r * (float(sys.argv[4]) + 1)) * 1e6)' \
+    "$out" "$before" "$after" "$secs"
+}
 
 run_store() {
   local name=$1; shift
@@ -35,7 +49,7 @@ run_store() {
     >"$tmp/cairnd-$name.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 200); do [ -s "$tmp/port" ] && break; sleep 0.05; done
-  local ep="http://$(cat "$tmp/port")"
+  ep="http://$(cat "$tmp/port")"
   AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret "$bin/bench/cairn-datagen" --endpoint "$ep" \
     --databases 2 --tables 20 --columns 30 --partitions 50 --analyst analyst --noise-grants 2000 >"$tmp/datagen.json"
   local akey asecret
@@ -43,26 +57,31 @@ run_store() {
   asecret=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["analyst"]["secret_access_key"])' "$tmp/datagen.json")
   local paths=()
   for t in $(seq 0 19); do paths+=(--path "/v1/databases/bench_db0/tables/t$t"); done
-  local h=() g=() a=()
+  local h=() g=() a=() hc=() gc=() ac=() r
   for _ in 1 2 3; do
-    h+=("$("$bin/bench/cairn-loadgen" --endpoint "$ep" --connections "$conns" --duration "$secs" --warmup 1 \
-          --path /healthz --json | rps)")
-    g+=("$(AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret "$bin/bench/cairn-loadgen" --endpoint "$ep" \
-          --connections "$conns" --duration "$secs" --warmup 1 --sign "${paths[@]}" --json | rps)")
-    a+=("$(AWS_ACCESS_KEY_ID=$akey AWS_SECRET_ACCESS_KEY=$asecret "$bin/bench/cairn-loadgen" --endpoint "$ep" \
-          --connections "$conns" --duration "$secs" --warmup 1 --sign "${paths[@]}" --json | rps)")
+    r=$(round --path /healthz)
+    h+=("${r% *}"); hc+=("${r#* }")
+    r=$(AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret round --sign "${paths[@]}")
+    g+=("${r% *}"); gc+=("${r#* }")
+    r=$(AWS_ACCESS_KEY_ID=$akey AWS_SECRET_ACCESS_KEY=$asecret round --sign "${paths[@]}")
+    a+=("${r% *}"); ac+=("${r#* }")
   done
   local hm gm am
   hm=$(printf '%s\n' "${h[@]}" | median)
   gm=$(printf '%s\n' "${g[@]}" | median)
   am=$(printf '%s\n' "${a[@]}" | median)
-  printf '| %s | %.0f | %.0f | %.0f | %.3f | %.3f |\n' "$name" "$hm" "$gm" "$am" \
-    "$(python3 -c "print($gm/$hm)")" "$(python3 -c "print($am/$hm)")"
+  printf '| %s | %.0f | %.0f | %.0f | %.3f | %.3f | %.1f / %.1f / %.1f |\n' "$name" "$hm" "$gm" "$am" \
+    "$(python3 -c "print($gm/$hm)")" "$(python3 -c "print($am/$hm)")" \
+    "$(printf '%s\n' "${hc[@]}" | median)" "$(printf '%s\n' "${gc[@]}" | median)" \
+    "$(printf '%s\n' "${ac[@]}" | median)"
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 }
 
-echo "| store | /healthz req/s | GetTable as admin req/s | governed GetTable as analyst req/s | admin / healthz | analyst / healthz |"
-echo "|---|---|---|---|---|---|"
+ep=""
+echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "| store | /healthz req/s | GetTable as admin req/s | governed GetTable as analyst req/s | admin / healthz | analyst / healthz | cairnd CPU µs/request (healthz / admin / analyst) |"
+echo "|---|---|---|---|---|---|---|"
 run_store sqlite
 url=$("$root/scripts/pg.sh" start "$tmp/pg")
 run_store postgres --database-url "$url"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

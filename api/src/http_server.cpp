@@ -378,10 +378,14 @@ class Session : public std::enable_shared_from_this<Session> {
     bool keep_alive = true;
     unsigned version = 11;
     std::string request_id;
-    std::string method;
-    std::string path;
+    std::string method;  // for the debug log line only: empty unless debug logging is on
+    std::string path;    // likewise
     Clock::time_point received;
-    http::response<http::string_body> res;
+    // The response's body is a view of `body` or of `shared_body`, which the slot keeps alive until written
+    // (a deque does not move its elements, so a view of `body`'s inline buffer stays valid).
+    std::string body;
+    std::shared_ptr<const std::string> shared_body;
+    http::response<http::span_body<const char>> res;
   };
 
   void do_read() {
@@ -457,8 +461,10 @@ class Session : public std::enable_shared_from_this<Session> {
     Slot& slot = new_slot();
     slot.request_id = core_.ids().next();
     slot.close = true;
-    slot.method = "-";
-    slot.path = "-";
+    if (spdlog::should_log(spdlog::level::debug)) {
+      slot.method = "-";
+      slot.path = "-";
+    }
     spdlog::debug("connection {}: {} {} (request {})", remote_, status, message, slot.request_id);
     fill(slot, error_response(status, code, message, slot.request_id));
     do_write();
@@ -470,16 +476,17 @@ class Session : public std::enable_shared_from_this<Session> {
     slot.request_id = valid_client_request_id(sent_id) ? std::string(sent_id) : core_.ids().next();
     slot.keep_alive = req.keep_alive();
     slot.version = req.version();
-    slot.method = std::string(req.method_string());
     std::string_view target = req.target();
+    const bool debug = spdlog::should_log(spdlog::level::debug);
+    if (debug) slot.method = std::string(req.method_string());
 
     if (!valid_target(target)) {
-      slot.path = "-";
+      if (debug) slot.path = "-";
       fill(slot, error_response(400, "InvalidArgument", "invalid request target", slot.request_id));
       return;
     }
     auto qpos = target.find('?');
-    slot.path = std::string(target.substr(0, qpos));
+    if (debug) slot.path = std::string(target.substr(0, qpos));
     if (core_.stopping()) {
       slot.close = true;
       fill(slot, error_response(503, "Unavailable", "server is shutting down", slot.request_id));
@@ -487,10 +494,11 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     HttpRequest request;
-    request.method = slot.method;
+    request.method = std::string(req.method_string());
     request.target = std::string(target);
-    request.path = slot.path;
+    request.path = std::string(target.substr(0, qpos));
     if (qpos != std::string_view::npos) request.query = std::string(target.substr(qpos + 1));
+    request.headers.reserve(static_cast<std::size_t>(std::distance(req.begin(), req.end())));
     for (const auto& field : req) {
       request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
@@ -566,11 +574,22 @@ class Session : public std::enable_shared_from_this<Session> {
       res.insert(name, value);
     }
     res.set("x-request-id", slot.request_id);
-    res.body() = std::move(response.body);
+    std::string_view payload;
+    if (response.shared_body) {
+      slot.shared_body = std::move(response.shared_body);
+      payload = *slot.shared_body;
+    } else {
+      slot.body = std::move(response.body);
+      payload = slot.body;
+    }
+    res.body() = http::span_body<const char>::value_type(payload.data(), payload.size());
     res.prepare_payload();
     slot.ready = true;
-    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - slot.received).count();
-    spdlog::debug("{} {} {} {}us request_id={}", slot.method, slot.path, status, micros, slot.request_id);
+    if (spdlog::should_log(spdlog::level::debug)) {
+      auto micros =
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - slot.received).count();
+      spdlog::debug("{} {} {} {}us request_id={}", slot.method, slot.path, status, micros, slot.request_id);
+    }
   }
 
   void do_write() {

@@ -158,7 +158,7 @@ class Router {
     if (m == "GET") {
       HttpResponse resp;
       resp.status = 200;
-      resp.body = *s_.get_table_json(who(), db, table);
+      resp.shared_body = s_.get_table_json(who(), db, table);  // the cached rendering, not a copy
       return resp;
     }
     if (m == "PUT") {

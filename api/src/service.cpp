@@ -81,17 +81,25 @@ std::string audit_resource(const Resource& r) {
   return "catalog";
 }
 
-void CatalogService::record_decision(const Caller& caller, const std::string& action,
-                                     const std::string& resource, const authz::Decision& d) {
+namespace {
+/// The audit entry of a decision by `principal` (its subject id) on `resource`.
+catalog::AuditEntry decision_entry(const Caller& caller, std::string principal, std::string action,
+                                   std::string resource, const authz::Decision& d) {
   catalog::AuditEntry entry;
   entry.request_id = caller.request_id;
-  entry.principal = subject_id(caller);
-  entry.action = action;
-  entry.resource = resource;
+  entry.principal = std::move(principal);
+  entry.action = std::move(action);
+  entry.resource = std::move(resource);
   entry.decision = d.allowed ? "allow" : "deny";
   entry.deciding_ids = d.deciding_ids;
   entry.detail = d.reason;
-  audit_.record(std::move(entry));
+  return entry;
+}
+}  // namespace
+
+void CatalogService::record_decision(const Caller& caller, const std::string& action,
+                                     const std::string& resource, const authz::Decision& d) {
+  audit_.record(decision_entry(caller, subject_id(caller), action, resource, d));
 }
 
 authz::Decision CatalogService::decide(const Caller& caller, Action action, const Resource& resource) {
@@ -235,15 +243,17 @@ std::shared_ptr<const std::string> CatalogService::get_table_json(const Caller& 
                                                                   const std::string& database,
                                                                   const std::string& name) {
   const Resource r = table_resource(database, name);
-  const std::string resource = audit_resource(r);
   // The basis is read before anything it guards: the token before the table, the snapshot before deciding.
   const std::optional<std::uint64_t> token = store_.catalog_change_token();
   TableViewCache::Basis basis{token.value_or(0), engine_.snapshot(), authz::subject_of(caller),
                               catalog::now_millis()};
-  const std::string key = TableViewCache::key(subject_id(caller), r.database, r.table);
+  const std::string& subject = basis.subject.principal;  // subject_id(caller)
+  const std::string key = TableViewCache::key(subject, r.database, r.table);
   if (token) {
     if (auto view = table_views_->find(key, basis)) {
-      record_decision(caller, authz::action_name(Action::DescribeTable), resource, view->decision);
+      // A hit replays the decision that allowed the view: the same entry a miss records through decide().
+      audit_.record(decision_entry(caller, subject, authz::action_name(Action::DescribeTable),
+                                   audit_resource(r), view->decision));
       return view->body;
     }
   }

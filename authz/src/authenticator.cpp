@@ -14,6 +14,18 @@ constexpr std::int64_t kMaxSkewSeconds = 15 * 60;
   throw Error(ErrorCode::Unauthenticated, std::move(message));
 }
 
+/// Whether `scope` is "date/region/service" of `auth` (compared in place, without building that string).
+bool same_scope(std::string_view scope, const SigV4Authorization& auth) {
+  for (const std::string* part : {&auth.date, &auth.region, &auth.service}) {
+    if (!scope.starts_with(*part)) return false;
+    scope.remove_prefix(part->size());
+    if (part == &auth.service) return scope.empty();
+    if (scope.empty() || scope.front() != '/') return false;
+    scope.remove_prefix(1);
+  }
+  return false;
+}
+
 }  // namespace
 
 Authenticator::Authenticator(catalog::Store& store, const SecretBox& box, std::string catalog_id,
@@ -36,7 +48,7 @@ Caller Authenticator::authenticate(const SignableRequest& req, std::int64_t now_
     unauthenticated("missing Authorization header (requests must be signed with AWS Signature Version 4)");
   }
   std::string error;
-  const auto auth = parse_authorization(*header, &error);
+  auto auth = parse_authorization(*header, &error);
   if (!auth) unauthenticated("malformed Authorization header: " + error);
 
   const auto now = std::chrono::steady_clock::now();
@@ -72,11 +84,10 @@ Caller Authenticator::authenticate(const SignableRequest& req, std::int64_t now_
   }
   const CachedKey& entry = *cached;
   auto signing_key = [&] {
-    const std::string scope = auth->date + "/" + auth->region + "/" + auth->service;
     std::lock_guard lock(entry.scope_mutex);
-    if (entry.scope != scope) {
+    if (!same_scope(entry.scope, *auth)) {
       entry.signing_key = derive_signing_key(entry.secret, auth->date, auth->region, auth->service);
-      entry.scope = scope;
+      entry.scope = auth->date + "/" + auth->region + "/" + auth->service;
     }
     return entry.signing_key;
   };
@@ -101,13 +112,13 @@ Caller Authenticator::authenticate(const SignableRequest& req, std::int64_t now_
   Caller caller;
   caller.principal = PrincipalRef{entry.kind, entry.owner};
   caller.arn = caller.principal.arn(catalog_id_);
-  caller.access_key_id = auth->access_key_id;
+  caller.access_key_id = std::move(auth->access_key_id);
   caller.groups = entry.groups;
   caller.is_admin = is_administrator(caller.principal);
   if (fresh && cache_ttl_.count() > 0) {
     std::lock_guard lock(cache_mutex_);
     if (cache_.size() >= kMaxCachedKeys) cache_.clear();
-    cache_.try_emplace(auth->access_key_id, std::move(cached));
+    cache_.try_emplace(caller.access_key_id, std::move(cached));
   }
   return caller;
 }

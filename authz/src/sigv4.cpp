@@ -1,6 +1,7 @@
 #include "cairn/authz/sigv4.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include <algorithm>
 #include <array>
@@ -25,21 +26,21 @@ using catalog::text::lower;
 using catalog::text::trim_ascii_space;
 using catalog::text::uri_encode;
 
-/// SigV4's Trimall: leading/trailing whitespace removed, inner runs of whitespace collapsed to one space.
-std::string trim_all(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
+/// Appends SigV4's Trimall of `value` to `out`: leading/trailing whitespace removed, inner runs of
+/// whitespace collapsed to one space.
+void append_trim_all(std::string& out, std::string_view value) {
   bool pending_space = false;
+  bool any = false;
   for (char c : value) {
     if (is_ascii_space(c)) {
-      pending_space = !out.empty();
+      pending_space = any;
       continue;
     }
     if (pending_space) out.push_back(' ');
     pending_space = false;
+    any = true;
     out.push_back(c);
   }
-  return out;
 }
 
 /// Decodes a query component as form data: %XX escapes and '+' for space; a malformed escape stays literal.
@@ -74,12 +75,35 @@ std::string normalize_path(std::string_view path) {
   return out;
 }
 
-/// The canonical URI of a raw (percent-encoded, as on the wire) path. Non-S3 services sign the path encoded
-/// twice: once in the URL the client sends, once more by the signer. So the wire path itself is encoded once
-/// more here, '%' becoming "%25" (botocore: quote(normalize_url_path(path), safe='/~')). The wire path is not
-/// decoded first: a client signs exactly the octets it sends, escapes like "%7e" included.
-std::string canonical_uri(std::string_view raw_path) {
-  return uri_encode(normalize_path(raw_path), true);
+/// True when normalize_path(path) == path and uri_encode(path, true) == path: the path starts with '/', has
+/// no empty, "." or ".." segment (a trailing '/' is kept by normalize_path) and only unreserved characters.
+/// The usual request path; its canonical URI is the path itself.
+bool canonical_as_is(std::string_view path) {
+  if (path.empty() || path.front() != '/') return false;
+  std::size_t segment_start = 1;
+  for (std::size_t i = 1; i <= path.size(); ++i) {
+    if (i < path.size() && path[i] != '/') {
+      if (!catalog::text::is_uri_unreserved(path[i])) return false;
+      continue;
+    }
+    const std::string_view seg = path.substr(segment_start, i - segment_start);
+    const bool trailing_slash = i == path.size() && i > 1;  // "/a/": the empty last segment is kept as '/'
+    if ((seg.empty() && !trailing_slash && path.size() > 1) || seg == "." || seg == "..") return false;
+    segment_start = i + 1;
+  }
+  return true;
+}
+
+/// Appends the canonical URI of a raw (percent-encoded, as on the wire) path. Non-S3 services sign the path
+/// encoded twice: once in the URL the client sends, once more by the signer. So the wire path itself is
+/// encoded once more here, '%' becoming "%25" (botocore: quote(normalize_url_path(path), safe='/~')). The
+/// wire path is not decoded first: a client signs exactly the octets it sends, escapes like "%7e" included.
+void append_canonical_uri(std::string& out, std::string_view raw_path) {
+  if (canonical_as_is(raw_path)) {
+    out += raw_path;
+    return;
+  }
+  out += uri_encode(normalize_path(raw_path), true);
 }
 
 std::string canonical_query(std::string_view raw_query) {
@@ -109,15 +133,6 @@ std::string canonical_query(std::string_view raw_query) {
   return out;
 }
 
-/// The values of every header named `lower_name` (any case in the request), in order.
-std::vector<std::string_view> header_values(const SignableRequest& req, std::string_view lower_name) {
-  std::vector<std::string_view> values;
-  for (const auto& [name, value] : req.headers) {
-    if (iequals_ascii(name, lower_name)) values.push_back(value);
-  }
-  return values;
-}
-
 std::optional<std::string_view> first_header(const SignableRequest& req, std::string_view lower_name) {
   for (const auto& [name, value] : req.headers) {
     if (iequals_ascii(name, lower_name)) return value;
@@ -133,25 +148,38 @@ bool all_digits(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
-/// Parses yyyymmddThhmmssZ into unix seconds.
+/// Days from 1970-01-01 to the proleptic Gregorian date y-m-d (H. Hinnant's days_from_civil); like
+/// timegm, a day past the month's end counts on into the next month.
+std::int64_t days_from_civil(std::int64_t y, int m, int d) {
+  y -= m <= 2 ? 1 : 0;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const std::int64_t yoe = y - era * 400;
+  const std::int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/// Parses yyyymmddThhmmssZ into unix seconds (per request: digits read in place, no tm/timegm).
 std::optional<std::int64_t> parse_amz_date(std::string_view s) {
   if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z' || !all_digits(s.substr(0, 8)) ||
       !all_digits(s.substr(9, 6))) {
     return std::nullopt;
   }
-  auto num = [&](std::size_t pos, std::size_t len) { return std::stoi(std::string(s.substr(pos, len))); };
-  std::tm tm{};
-  tm.tm_year = num(0, 4) - 1900;
-  tm.tm_mon = num(4, 2) - 1;
-  tm.tm_mday = num(6, 2);
-  tm.tm_hour = num(9, 2);
-  tm.tm_min = num(11, 2);
-  tm.tm_sec = num(13, 2);
-  if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-      tm.tm_min > 59 || tm.tm_sec > 60) {
+  auto num = [&](std::size_t pos, std::size_t len) {
+    int n = 0;
+    for (std::size_t i = pos; i < pos + len; ++i) n = n * 10 + (s[i] - '0');
+    return n;
+  };
+  const int year = num(0, 4);
+  const int month = num(4, 2);
+  const int day = num(6, 2);
+  const int hour = num(9, 2);
+  const int minute = num(11, 2);
+  const int second = num(13, 2);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
     return std::nullopt;
   }
-  return static_cast<std::int64_t>(::timegm(&tm));
+  return days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
 }
 
 /// Parses an RFC 1123 HTTP date ("Sun, 30 Aug 2015 12:36:00 GMT") into unix seconds.
@@ -217,16 +245,18 @@ std::optional<SigV4Authorization> parse_authorization(std::string_view header, s
   if (!signature) return fail_parse("missing Signature");
 
   SigV4Authorization auth;
-  std::vector<std::string> scope;
+  // The five parts of the scope, as views into the header; a sixth part only marks "too many".
+  std::array<std::string_view, 6> scope;
+  std::size_t parts = 0;
   std::size_t pos = 0;
-  while (true) {
+  while (parts < scope.size()) {
     const std::size_t slash = credential->find('/', pos);
-    scope.emplace_back(
-        credential->substr(pos, slash == std::string_view::npos ? std::string_view::npos : slash - pos));
+    scope[parts++] =
+        credential->substr(pos, slash == std::string_view::npos ? std::string_view::npos : slash - pos);
     if (slash == std::string_view::npos) break;
     pos = slash + 1;
   }
-  if (scope.size() != 5 || scope[4] != kTerminator) {
+  if (parts != 5 || scope[4] != kTerminator) {
     return fail_parse("Credential must be <access key id>/<yyyymmdd>/<region>/<service>/aws4_request");
   }
   if (scope[0].empty()) return fail_parse("Credential has an empty access key id");
@@ -242,20 +272,23 @@ std::optional<SigV4Authorization> parse_authorization(std::string_view header, s
   pos = 0;
   while (true) {
     const std::size_t semi = signed_headers->find(';', pos);
-    std::string name(
-        signed_headers->substr(pos, semi == std::string_view::npos ? std::string_view::npos : semi - pos));
+    const std::string_view name =
+        signed_headers->substr(pos, semi == std::string_view::npos ? std::string_view::npos : semi - pos);
     if (name.empty()) return fail_parse("SignedHeaders has an empty header name");
-    if (name != lower(name)) return fail_parse("SignedHeaders names must be lower-case");
-    if (!auth.signed_headers.empty() && auth.signed_headers.back() >= name) {
+    if (std::any_of(name.begin(), name.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+      return fail_parse("SignedHeaders names must be lower-case");
+    }
+    if (!auth.signed_headers.empty() && std::string_view(auth.signed_headers.back()) >= name) {
       return fail_parse("SignedHeaders must be sorted and without duplicates");
     }
-    auth.signed_headers.push_back(std::move(name));
+    auth.signed_headers.emplace_back(name);
     if (semi == std::string_view::npos) break;
     pos = semi + 1;
   }
 
-  if (signature->size() != 64 || !std::all_of(signature->begin(), signature->end(),
-                                              [](unsigned char c) { return std::isxdigit(c) != 0; })) {
+  if (signature->size() != 64 || !std::all_of(signature->begin(), signature->end(), [](char c) {
+        return catalog::text::hex_digit_value(c) >= 0;
+      })) {
     return fail_parse("Signature must be 64 hex characters");
   }
   auth.signature = lower(*signature);
@@ -265,30 +298,30 @@ std::optional<SigV4Authorization> parse_authorization(std::string_view header, s
 std::string canonical_request(const SignableRequest& req, const std::vector<std::string>& signed_headers,
                               std::string_view payload_hash) {
   std::string out;
-  std::string method(req.method);
-  for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  out += method;
+  out.reserve(256 + req.path.size() + req.query.size());
+  for (char c : req.method) out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
   out.push_back('\n');
-  out += canonical_uri(req.path);
+  append_canonical_uri(out, req.path);
   out.push_back('\n');
-  out += canonical_query(req.query);
+  if (!req.query.empty()) out += canonical_query(req.query);
   out.push_back('\n');
-  std::string names;
   for (const std::string& name : signed_headers) {
     out += name;
     out.push_back(':');
     bool first = true;
-    for (std::string_view value : header_values(req, name)) {
+    for (const auto& [header, value] : req.headers) {
+      if (!iequals_ascii(header, name)) continue;
       if (!first) out.push_back(',');
       first = false;
-      out += trim_all(value);
+      append_trim_all(out, value);
     }
     out.push_back('\n');
-    if (!names.empty()) names.push_back(';');
-    names += name;
   }
   out.push_back('\n');
-  out += names;
+  for (std::size_t i = 0; i < signed_headers.size(); ++i) {
+    if (i > 0) out.push_back(';');
+    out += signed_headers[i];
+  }
   out.push_back('\n');
   out += payload_hash;
   return out;
@@ -296,7 +329,9 @@ std::string canonical_request(const SignableRequest& req, const std::vector<std:
 
 std::string string_to_sign(std::string_view amz_date, std::string_view scope,
                            std::string_view canonical_request) {
-  std::string out(kAlgorithm);
+  std::string out;
+  out.reserve(kAlgorithm.size() + amz_date.size() + scope.size() + 67);
+  out += kAlgorithm;
   out.push_back('\n');
   out += amz_date;
   out.push_back('\n');
@@ -321,7 +356,22 @@ std::string compute_signature(std::string_view secret, std::string_view date, st
 }
 
 std::string sha256_hex(std::string_view data) {
-  return detail::hex_encode(detail::sha256_raw(data));
+  // Every signed request hashes its canonical request, and the audit writer every entry: a context per
+  // thread is reused instead of the one EVP_Digest allocates, initialises and frees per call.
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  struct Context {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Context() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Context context;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (md == nullptr || context.ctx == nullptr || EVP_DigestInit_ex2(context.ctx, md, nullptr) != 1 ||
+      EVP_DigestUpdate(context.ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(context.ctx, digest, &len) != 1) {
+    throw Error(ErrorCode::Internal, "SHA-256 failed");
+  }
+  return detail::hex_encode(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 void sign_request(SignableRequest& req, std::string_view access_key_id, std::string_view secret,
@@ -399,7 +449,7 @@ VerifyStatus verify_request_with_key(const SignableRequest& req, const SigV4Auth
                   "X-Amz-Date '" + std::string(trim_ascii_space(*x_amz_date)) +
                       "' is not in the form yyyymmddThhmmssZ");
     }
-    amz_date = std::string(trim_ascii_space(*x_amz_date));
+    amz_date.assign(trim_ascii_space(*x_amz_date));
     request_time = *parsed;
   } else if (const auto http_date = first_header(req, "date")) {
     const auto parsed = parse_http_date(*http_date);
@@ -418,13 +468,15 @@ VerifyStatus verify_request_with_key(const SignableRequest& req, const SigV4Auth
                 "request time " + amz_date + " is " + std::to_string(skew) + " seconds from server time " +
                     format_amz_date(now) + " (at most " + std::to_string(max_skew_seconds) + " allowed)");
   }
-  if (auth.date != amz_date.substr(0, 8)) {
+  if (std::string_view(amz_date).substr(0, 8) != auth.date) {
     return fail(
         VerifyStatus::Malformed, detail,
         "credential scope date " + auth.date + " does not match the request date " + amz_date.substr(0, 8));
   }
 
-  const std::string body_hash = sha256_hex(req.body);
+  // Most requests (every GET) have no body: its hash is a constant.
+  static const std::string kEmptyBodyHash = sha256_hex("");
+  const std::string body_hash = req.body.empty() ? kEmptyBodyHash : sha256_hex(req.body);
   if (const auto content_sha = first_header(req, "x-amz-content-sha256")) {
     const std::string_view claimed = trim_ascii_space(*content_sha);
     if (claimed == "UNSIGNED-PAYLOAD" || claimed.substr(0, 10) == "STREAMING-") {
@@ -438,8 +490,15 @@ VerifyStatus verify_request_with_key(const SignableRequest& req, const SigV4Auth
     }
   }
 
-  const std::string scope =
-      auth.date + "/" + auth.region + "/" + auth.service + "/" + std::string(kTerminator);
+  std::string scope;
+  scope.reserve(auth.date.size() + auth.region.size() + auth.service.size() + kTerminator.size() + 3);
+  scope += auth.date;
+  scope += '/';
+  scope += auth.region;
+  scope += '/';
+  scope += auth.service;
+  scope += '/';
+  scope += kTerminator;
   const std::string sts = string_to_sign(amz_date, scope, canonical_request(req, signed_names, body_hash));
   const std::string expected = detail::hex_encode(detail::hmac_sha256(signing_key(), sts));
   if (expected.size() != auth.signature.size() ||

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <functional>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -306,6 +307,45 @@ TEST(HttpServer, PipelinedRequestsAnsweredInOrder) {
     ids.insert(res.header("x-request-id"));
   }
   EXPECT_EQ(ids.size(), 3u);
+}
+
+TEST(HttpServer, SharedBodiesAreSentAsIsAndOutliveTheirOwner) {
+  // One large shared body served to several pipelined requests, a short owned body (inside the slot's
+  // string) between them, and a shared body whose only other owner is dropped before the write.
+  auto large = std::make_shared<const std::string>(200 * 1024, 'x');
+  ServerOptions options = test_options();
+  options.worker_threads = 4;
+  HttpServer server(options, [&large](const HttpRequest& req) {
+    HttpResponse res;
+    res.content_type = "text/plain";
+    if (req.path == "/large") {
+      res.shared_body = large;
+    } else if (req.path == "/temporary") {
+      res.shared_body = std::make_shared<const std::string>("only the response holds me");
+      res.body = "ignored when shared_body is set";
+    } else {
+      res.body = "short";
+    }
+    EXPECT_EQ(&res.payload(), res.shared_body ? res.shared_body.get() : &res.body);
+    return res;
+  });
+  server.start();
+  RawConn conn(server.port());
+  std::string requests;
+  for (const char* path : {"/large", "/short", "/temporary", "/large", "/short"}) {
+    requests += std::string("GET ") + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  }
+  conn.send_all(requests);
+  for (const char* path : {"/large", "/short", "/temporary", "/large", "/short"}) {
+    RawResponse res = conn.read_response();
+    EXPECT_EQ(res.status, 200) << path;
+    EXPECT_EQ(res.header("content-type"), "text/plain");
+    const std::string expected = std::string(path) == "/large"       ? *large
+                                 : std::string(path) == "/temporary" ? "only the response holds me"
+                                                                     : "short";
+    EXPECT_EQ(res.header("content-length"), std::to_string(expected.size())) << path;
+    EXPECT_EQ(res.body, expected) << path;
+  }
 }
 
 TEST(HttpServer, PipelineQueueBoundStillAnswersEverything) {

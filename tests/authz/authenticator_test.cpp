@@ -124,6 +124,38 @@ TEST_F(Authenticator, AdminAndRole) {
   EXPECT_FALSE(etl.is_admin);
 }
 
+TEST_F(Authenticator, OneKeyAcrossCredentialScopes) {
+  // The cached signing key follows the scope: a stale one would fail every request after a scope change.
+  struct Scope {
+    std::string region;
+    std::string service;
+    std::int64_t at;
+  };
+  const std::vector<Scope> scopes = {
+      {"us-east-1", "glue", kNow},          {"us-east-1", "cairn", kNow},
+      {"us-east-10", "cairn", kNow},        {"us-east-1", "cairn", kNow + 86400},
+      {"eu-west-1", "lakeformation", kNow}, {"us-east-1", "glue", kNow}};
+  for (const Scope& scope : scopes) {
+    for (int repeat = 0; repeat < 2; ++repeat) {
+      SignableRequest req;
+      req.method = "GET";
+      req.path = "/v1/databases";
+      req.headers = {{"Host", "127.0.0.1:7480"}};
+      sign_request(req, alice_.id, alice_.secret, scope.region, scope.service, amz_date(scope.at));
+      const Caller c = authn_.authenticate(req, scope.at);
+      EXPECT_EQ(c.principal.name, "alice") << scope.region << "/" << scope.service;
+      EXPECT_EQ(c.access_key_id, alice_.id);
+    }
+  }
+  // A request signed with another secret under the cached scope is still refused.
+  SignableRequest forged;
+  forged.method = "GET";
+  forged.path = "/v1/databases";
+  forged.headers = {{"Host", "127.0.0.1:7480"}};
+  sign_request(forged, alice_.id, etl_.secret, "us-east-1", "glue", amz_date(kNow));
+  EXPECT_NE(unauthenticated(forged).find("signature does not match"), std::string::npos);
+}
+
 TEST_F(Authenticator, MissingOrMalformedAuthorization) {
   SignableRequest req = signed_request(alice_);
   std::erase_if(req.headers, [](const auto& h) { return h.first == "Authorization"; });

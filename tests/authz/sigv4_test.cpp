@@ -149,6 +149,13 @@ TEST(SigV4, ParseAuthorizationAcceptsAndRejects) {
        "yyyymmdd"},
       {"AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws5_request, SignedHeaders=host, Signature=" + sig,
        "aws4_request"},
+      {"AWS4-HMAC-SHA256 Credential=A/20150830/r/s/x/aws4_request, SignedHeaders=host, Signature=" + sig,
+       "Credential must be"},
+      {"AWS4-HMAC-SHA256 Credential=A/20150830/r/aws4_request, SignedHeaders=host, Signature=" + sig,
+       "Credential must be"},
+      {"AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws4_request, SignedHeaders=host;x-Amz-date, Signature=" +
+           sig,
+       "lower"},
       {"AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws4_request, SignedHeaders=x-amz-date;host, Signature=" +
            sig,
        "sorted"},
@@ -415,4 +422,65 @@ TEST(SigV4, BotocoreSignedRequestsVerifyAndTamperingIsRefused) {
 }
 
 }  // namespace
+TEST(SigV4, CanonicalUriOfPlainAndUnusualPaths) {
+  // Expected values from botocore: quote(normalize_url_path(path), safe='/~').
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"/v1/databases/db/tables/t", "/v1/databases/db/tables/t"},
+      {"/", "/"},
+      {"", "/"},
+      {"/a/", "/a/"},
+      {"//a//b/", "/a/b/"},
+      {"/a/./b/../c", "/a/c"},
+      {"/a%20b", "/a%2520b"},
+      {"/a~b.c_d-e", "/a~b.c_d-e"},
+      {"/.", "/"},
+      {"/a/..", "/"},
+      {"/a/b/.", "/a/b"},
+      {"/a+b", "/a%2Bb"},
+      {"/a:b", "/a%3Ab"},
+      {"/.a/..b/c.", "/.a/..b/c."},
+  };
+  for (const auto& [path, expected] : cases) {
+    SignableRequest req;
+    req.method = "get";
+    req.path = path;
+    req.headers = {{"Host", "localhost"}};
+    const std::string canonical = canonical_request(req, {"host"}, sha256_hex(""));
+    EXPECT_EQ(canonical, "GET\n" + expected + "\n\nhost:localhost\n\nhost\n" + sha256_hex(""))
+        << "path '" << path << "'";
+  }
+}
+
+TEST(SigV4, CanonicalHeaderValuesAreTrimmedAndJoined) {
+  SignableRequest req;
+  req.method = "GET";
+  req.path = "/";
+  req.headers = {{"Host", "localhost"}, {"X-Multi", "  a   b  "}, {"x-multi", "c"}, {"X-Empty", "   "}};
+  EXPECT_EQ(canonical_request(req, {"host", "x-empty", "x-multi"}, "hash"),
+            "GET\n/\n\nhost:localhost\nx-empty:\nx-multi:a b,c\n\nhost;x-empty;x-multi\nhash");
+}
+
+TEST(SigV4, AmzDateIsReadAsUtcCalendarTime) {
+  // (X-Amz-Date, unix seconds as timegm gives them: a day past the month's end and second 60 count on).
+  const std::vector<std::pair<std::string, std::int64_t>> dates = {
+      {"19700101T000000Z", 0},          {"20000229T010203Z", 951786123},  {"20231231T235959Z", 1704067199},
+      {"20240229T235960Z", 1709251200}, {"20240230T000000Z", 1709251200}, {"21000228T120000Z", 4107499200},
+  };
+  const std::string secret = "secret-key-0123456789";
+  for (const auto& [date, seconds] : dates) {
+    SignableRequest req = sample_request();
+    sign_request(req, "AKIATEST", secret, "us-east-1", "cairn", date);
+    const SigV4Authorization auth = parsed_auth(req);
+    std::string detail;
+    EXPECT_EQ(verify_request(req, auth, secret, seconds, 0, &detail), VerifyStatus::Ok)
+        << date << ": " << detail;
+    EXPECT_EQ(verify_request(req, auth, secret, seconds + 1, 0, &detail), VerifyStatus::ClockSkew) << date;
+    EXPECT_EQ(verify_request(req, auth, secret, seconds - 1, 0, &detail), VerifyStatus::ClockSkew) << date;
+  }
+  SignableRequest req = sample_request();
+  EXPECT_THROW(sign_request(req, "AKIATEST", secret, "us-east-1", "cairn", "20241301T000000Z"), Error);
+  EXPECT_THROW(sign_request(req, "AKIATEST", secret, "us-east-1", "cairn", "20240100T000000Z"), Error);
+  EXPECT_THROW(sign_request(req, "AKIATEST", secret, "us-east-1", "cairn", "20240101T240000Z"), Error);
+}
+
 }  // namespace cairn::authz

@@ -33,6 +33,12 @@ struct HttpResponse {
   std::string content_type = "application/json";
   HeaderList headers;
   std::string body;
+  /// When set, the body sent instead of `body`: an immutable string shared with a cache (a rendered table
+  /// view), written to the connection without a copy.
+  std::shared_ptr<const std::string> shared_body{};
+
+  /// The body that is sent: *shared_body when set, else body.
+  const std::string& payload() const { return shared_body ? *shared_body : body; }
 };
 
 /// Runs on the server's worker pool (never on an I/O thread); may block on the store. Exceptions escaping it
