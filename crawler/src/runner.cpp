@@ -964,7 +964,7 @@ void for_each_file_of_row(const catalog::CrawlerFile& row, std::string_view dir_
     f.schema = std::string(read_sized(text, pos));
     f.path.reserve(dir_key.size() + 1 + name.size());
     f.path = dir_key;
-    if (!dir_key.ends_with(':')) f.path += '/';
+    if (dir_key.find(':') + 1 != dir_key.size()) f.path += '/';  // "<target>:" alone: the target root
     f.path += name;
     fn(name, std::move(f));
   }

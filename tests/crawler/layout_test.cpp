@@ -820,6 +820,41 @@ TEST(Layout, SharedPartitionSchemasCompleteToThePartitionsPlannedWithout) {
 }
 
 // The crawler state (runner.h) keeps each distinct schema once; texts of the earlier form still decode.
+// A files row (runner.h, kFilesRowPrefix) read back as the per-file rows of earlier runs.
+TEST(CrawlerState, FilesRowsReadAsPerFileRows) {
+  catalog::CrawlerFile row;
+  row.path = std::string(kFilesRowPrefix) + "0:a:";  // a folder named "a:"
+  row.schema =
+      "5:x.csv12,1700000000000,0:3:#ab"
+      "3:y:z40,-1,3:\"e\"0:";
+  const auto files = files_of_row(row);
+  ASSERT_EQ(files.size(), 2U);
+  EXPECT_EQ(files[0].path, "0:a:/x.csv");
+  EXPECT_EQ(files[0].size, 12);
+  EXPECT_EQ(files[0].mtime, 1700000000000);
+  EXPECT_EQ(files[0].etag, "");
+  EXPECT_EQ(files[0].schema, "#ab");
+  EXPECT_EQ(files[1].path, "0:a:/y:z");
+  EXPECT_EQ(files[1].mtime, -1);
+  EXPECT_EQ(files[1].etag, "\"e\"");
+  EXPECT_EQ(files[1].schema, "");
+
+  row.path = std::string(kFilesRowPrefix) + "1:";  // the target root
+  row.schema = "1:f1,2,0:0:";
+  ASSERT_EQ(files_of_row(row).size(), 1U);
+  EXPECT_EQ(files_of_row(row)[0].path, "1:f");
+
+  for (const char* corrupt : {"1:f", "1:f1,2", "9:f1,2,0:0:", "1:fx,2,0:0:", "1:f1,2,0:5:ab"}) {
+    row.schema = corrupt;
+    try {
+      files_of_row(row);
+      ADD_FAILURE() << "no error for " << corrupt;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::Unavailable) << corrupt;
+    }
+  }
+}
+
 TEST(CrawlerState, SchemasAreStoredOnceAndOldTextsStillDecode) {
   const FileSchema orders = csv(kOrders);
   StateSchemas writer;
