@@ -9,8 +9,8 @@
 #include <string_view>
 #include <utility>
 
-#include "cairn/authz/sigv4.h"
 #include "cairn/catalog/error.h"
+#include "crypto_util.h"
 
 namespace cairn::authz {
 namespace {
@@ -80,12 +80,12 @@ std::string audit_canonical_form(const catalog::AuditEntry& entry) {
 }
 
 std::string audit_hash(const catalog::AuditEntry& entry) {
-  // The writer hashes every entry it appends: the form is built in a buffer reused by the thread, and
-  // sha256_hex reuses the thread's digest context.
+  // The writer hashes every entry it appends: the form is built in a buffer reused by the thread (and
+  // sha256_raw reuses the thread's digest context).
   thread_local std::string form;
   form.clear();
   put_canonical_form(form, entry);
-  return sha256_hex(form);
+  return detail::hex_encode(detail::sha256_raw(form));
 }
 
 AuditVerification verify_audit(catalog::Store& store,

@@ -153,9 +153,21 @@ struct MacContext {
 }  // namespace
 
 std::string sha256_raw(std::string_view data) {
+  // Every signed request hashes its canonical request, and the audit writer every entry: each thread reuses
+  // one digest context instead of the one EVP_Digest allocates, initialises and frees per call.
+  struct DigestContext {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~DigestContext() { EVP_MD_CTX_free(ctx); }
+    DigestContext() = default;
+    DigestContext(const DigestContext&) = delete;
+    DigestContext& operator=(const DigestContext&) = delete;
+  };
+  thread_local DigestContext dc;
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &len, sha256_md(), nullptr) != 1) {
+  if (dc.ctx == nullptr || EVP_DigestInit_ex2(dc.ctx, sha256_md(), nullptr) != 1 ||
+      EVP_DigestUpdate(dc.ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(dc.ctx, digest, &len) != 1) {
     throw Error(ErrorCode::Internal, "SHA-256 failed");
   }
   return std::string(reinterpret_cast<const char*>(digest), len);

@@ -1,7 +1,6 @@
 #include "cairn/authz/sigv4.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <array>
@@ -356,22 +355,7 @@ std::string compute_signature(std::string_view secret, std::string_view date, st
 }
 
 std::string sha256_hex(std::string_view data) {
-  // Every signed request hashes its canonical request, and the audit writer every entry: a context per
-  // thread is reused instead of the one EVP_Digest allocates, initialises and frees per call.
-  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  struct Context {
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    ~Context() { EVP_MD_CTX_free(ctx); }
-  };
-  thread_local Context context;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (md == nullptr || context.ctx == nullptr || EVP_DigestInit_ex2(context.ctx, md, nullptr) != 1 ||
-      EVP_DigestUpdate(context.ctx, data.data(), data.size()) != 1 ||
-      EVP_DigestFinal_ex(context.ctx, digest, &len) != 1) {
-    throw Error(ErrorCode::Internal, "SHA-256 failed");
-  }
-  return detail::hex_encode(std::string_view(reinterpret_cast<const char*>(digest), len));
+  return detail::hex_encode(detail::sha256_raw(data));
 }
 
 void sign_request(SignableRequest& req, std::string_view access_key_id, std::string_view secret,

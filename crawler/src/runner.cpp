@@ -419,23 +419,12 @@ catalog::Table table_of(const PlannedTable& planned, const CrawlTarget& target, 
 
 /// The catalog partition a planned partition becomes (one planned with share_partition_schemas is completed
 /// here, so only the partitions a run writes or compares are).
-catalog::Partition partition_of(const PlannedPartition& planned, const CrawlTarget& target) {
+catalog::Partition partition_of(PlannedPartition planned, const CrawlTarget& target) {
+  complete_partition(planned);
   catalog::Partition p;
-  p.values = planned.values;
-  if (planned.same_as) {
-    PlannedPartition full;
-    full.location = planned.location;
-    full.object_count = planned.object_count;
-    full.record_count = planned.record_count;
-    full.size = planned.size;
-    full.same_as = planned.same_as;
-    complete_partition(full);
-    p.parameters = full.parameters;
-    p.storage_descriptor = storage_of(std::move(full), target);
-    return p;
-  }
+  p.values = std::move(planned.values);
   p.parameters = planned.parameters;
-  p.storage_descriptor = storage_of(planned, target);
+  p.storage_descriptor = storage_of(std::move(planned), target);
   return p;
 }
 
@@ -993,6 +982,29 @@ struct KnownFolder {
   }
 };
 
+/// Takes a state row of files — a files row, or a per-file row of earlier runs — into `known` (per target,
+/// folders by path); the schemas its files name stay stored. Files of targets no longer defined are left out.
+void take_file_rows(catalog::CrawlerFile& row, std::vector<std::map<std::string, KnownFolder>>& known,
+                    StateSchemas& schemas) {
+  std::string rel;
+  if (row.path.starts_with(kFilesRowPrefix)) {
+    const std::string_view dir_key = std::string_view(row.path).substr(kFilesRowPrefix.size());
+    const auto index = target_of(dir_key, known.size(), rel);
+    if (!index) return;
+    KnownFolder& k = known[*index][rel];
+    k.files_in_row = true;
+    for_each_file_of_row(row, dir_key, [&](std::string_view name, catalog::CrawlerFile file) {
+      schemas.reference(file.schema);
+      k.files.emplace(std::string(name), std::move(file));
+    });
+    return;
+  }
+  schemas.reference(row.schema);
+  const auto index = target_of(row.path, known.size(), rel);
+  if (!index) return;
+  known[*index][parent_dir(rel)].files.emplace(std::string(base_name(rel)), std::move(row));
+}
+
 /// One folder of a target in this run.
 struct FolderWork {
   std::vector<Listed> files;  ///< listed (or carried from file rows), in name order
@@ -1334,28 +1346,8 @@ RunResult run_crawl(const CrawlerDefinition& def, RunContext& ctx) {
   }
   meta.clear();
   if (!folder_state) {
-    for (auto& f : store.load_crawler_files(def.name)) {
-      if (f.path.starts_with('#')) continue;  // read above
-      if (f.path.starts_with(kFilesRowPrefix)) {
-        std::string dir;
-        const std::string_view dir_key = std::string_view(f.path).substr(kFilesRowPrefix.size());
-        const auto index = target_of(dir_key, known.size(), dir);
-        if (!index) continue;
-        KnownFolder& k = known[*index][dir];
-        k.files_in_row = true;
-        for_each_file_of_row(f, dir_key, [&](std::string_view name, catalog::CrawlerFile file) {
-          schemas.reference(file.schema);
-          k.files.emplace(std::string(name), std::move(file));
-        });
-        continue;
-      }
-      schemas.reference(f.schema);  // stays stored until this run replaces it
-      std::string rel;
-      const auto index = target_of(f.path, known.size(), rel);
-      if (!index) continue;
-      KnownFolder& k = known[*index][parent_dir(rel)];
-      k.files.emplace(std::string(base_name(rel)), std::move(f));
-    }
+    for (auto& f : store.load_crawler_files(def.name))
+      if (!f.path.starts_with('#')) take_file_rows(f, known, schemas);  // '#' rows: read above
     for (auto& by_dir : known)
       for (auto& [dir, k] : by_dir) k.files_loaded = true;
   }
@@ -1477,24 +1469,7 @@ RunResult run_crawl(const CrawlerDefinition& def, RunContext& ctx) {
         w.known->files_loaded = true;
       }
     }
-    if (!to_load.empty()) {
-      for (auto& f : store.get_crawler_files(def.name, to_load)) {
-        std::string rel;
-        if (f.path.starts_with(kFilesRowPrefix)) {
-          const std::string_view dir_key = std::string_view(f.path).substr(kFilesRowPrefix.size());
-          if (!target_of(dir_key, known.size(), rel)) continue;
-          auto it = known_folders.find(rel);
-          if (it == known_folders.end()) continue;
-          for_each_file_of_row(f, dir_key, [&](std::string_view name, catalog::CrawlerFile file) {
-            it->second.files.emplace(std::string(name), std::move(file));
-          });
-          continue;
-        }
-        if (!target_of(f.path, known.size(), rel)) continue;
-        auto it = known_folders.find(parent_dir(rel));
-        if (it != known_folders.end()) it->second.files.emplace(std::string(base_name(rel)), std::move(f));
-      }
-    }
+    for (auto& f : store.get_crawler_files(def.name, to_load)) take_file_rows(f, known, schemas);
 
     // 3. Decide what to read: new or changed files, at most sample_size per folder.
     std::vector<Listed*> to_read;
