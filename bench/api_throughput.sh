@@ -5,7 +5,8 @@
 # authorizer and a store read cost on top of it, independent of how fast this machine happens to be today.
 #   bench/api_throughput.sh [BUILD_DIR] [SECONDS_PER_ROUND] [CONNECTIONS]
 # Rounds alternate healthz/GetTable three times per store; the medians are reported, with cairnd's CPU time per
-# request (from /proc; the store server's own CPU on PostgreSQL is not in it).
+# request (from /proc; the store server's own CPU on PostgreSQL is not in it). A GetTable round's time includes
+# the wait, after it, until its audit entries are all in the store (the longest such drain is printed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -13,6 +14,7 @@ build=${1:-build}
 secs=${2:-5}
 conns=${3:-16}
 bin=$root/$build
+cairnd=${CAIRND:-$bin/api/cairnd}  # CAIRND=path measures that binary (with this build's load generator)
 key=AKIABENCHMARK0000001
 secret=benchmark-secret-key-000000000000000000
 tmp=$(mktemp -d /tmp/cairn-bench.XXXXXX)
@@ -29,23 +31,34 @@ median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 rps() { python3 -c 'import json,sys; print(json.load(sys.stdin)["requests_per_second"])'; }
 # CPU seconds (user + system) the process has used so far, from /proc/PID/stat.
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); print ($12 + $13) / hz}' "/proc/$1/stat"; }
-# One loadgen round against cairnd (pid $pid): prints "requests/s cairnd-CPU-microseconds-per-request". The CPU
-# is taken over the whole run (warm-up included) and divided by the requests answered in it at the measured
-# rate: far less noisy than the throughput on a shared machine.
+# Seconds until every audit entry cairnd has queued is in the store: one audit query as the administrator,
+# which flushes the audit log before it answers (its time filter matches nothing, so the query itself is
+# cheap). The audit writer works in the background (docs/performance.md, "Fourth round"): what it has not
+# yet written when a round ends is work the round caused, so the round's time includes this drain.
+drain_seconds() {
+  AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret "$bin/bench/cairn-loadgen" --endpoint "$ep" --connections 1 \
+    --requests 1 --sign --json --path "/v1/audit?limit=1&from=2999-01-01T00:00:00Z" |
+    python3 -c 'import json,sys; r=json.load(sys.stdin); assert r["errors"] == 0, r; print(r["latency_ms"]["max"] / 1000)'
+}
+# One loadgen round against cairnd (pid $pid): prints "requests/s cairnd-CPU-microseconds-per-request
+# audit-drain-seconds". Requests/s counts the audit drain after the round as part of the round's time. The
+# CPU is taken over the whole run (warm-up and drain included) and divided by the requests answered in it
+# at the measured rate: far less noisy than the throughput on a shared machine.
 round() {
-  local before after out
+  local before after out drain
   before=$(cpu_seconds "$pid")
   out=$("$bin/bench/cairn-loadgen" --endpoint "$ep" --connections "$conns" --duration "$secs" --warmup 1 --json "$@")
+  drain=$(drain_seconds)
   after=$(cpu_seconds "$pid")
-  python3 -c 'import json,sys; r=json.loads(sys.argv[1])["requests_per_second"]; print(r, (float(sys.argv[3]) - float(sys.argv[2])) / (r * (float(sys.argv[4]) + 1)) * 1e6)' \
-    "$out" "$before" "$after" "$secs"
+  python3 -c 'import json,sys; j=json.loads(sys.argv[1]); d=j["duration_s"]; drain=float(sys.argv[5]); r=j["responses"]/(d+drain); print(r, (float(sys.argv[3]) - float(sys.argv[2])) / (j["requests_per_second"] * (float(sys.argv[4]) + 1)) * 1e6, drain)' \
+    "$out" "$before" "$after" "$secs" "$drain"
 }
 
 run_store() {
   local name=$1; shift
   rm -rf "$tmp/data"; rm -f "$tmp/port"
   CAIRN_ADMIN_ACCESS_KEY_ID=$key CAIRN_ADMIN_SECRET_ACCESS_KEY=$secret \
-    "$bin/api/cairnd" --data-dir "$tmp/data" --listen 127.0.0.1:0 --port-file "$tmp/port" --log-level warn "$@" \
+    "$cairnd" --data-dir "$tmp/data" --listen 127.0.0.1:0 --port-file "$tmp/port" --log-level warn "$@" \
     >"$tmp/cairnd-$name.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 200); do [ -s "$tmp/port" ] && break; sleep 0.05; done
@@ -57,30 +70,30 @@ run_store() {
   asecret=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["analyst"]["secret_access_key"])' "$tmp/datagen.json")
   local paths=()
   for t in $(seq 0 19); do paths+=(--path "/v1/databases/bench_db0/tables/t$t"); done
-  local h=() g=() a=() hc=() gc=() ac=() r
+  local h=() g=() a=() hc=() gc=() ac=() drains=() rps cpu drain
   for _ in 1 2 3; do
-    r=$(round --path /healthz)
-    h+=("${r% *}"); hc+=("${r#* }")
-    r=$(AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret round --sign "${paths[@]}")
-    g+=("${r% *}"); gc+=("${r#* }")
-    r=$(AWS_ACCESS_KEY_ID=$akey AWS_SECRET_ACCESS_KEY=$asecret round --sign "${paths[@]}")
-    a+=("${r% *}"); ac+=("${r#* }")
+    read -r rps cpu drain <<<"$(round --path /healthz)"
+    h+=("$rps"); hc+=("$cpu")
+    read -r rps cpu drain <<<"$(AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret round --sign "${paths[@]}")"
+    g+=("$rps"); gc+=("$cpu"); drains+=("$drain")
+    read -r rps cpu drain <<<"$(AWS_ACCESS_KEY_ID=$akey AWS_SECRET_ACCESS_KEY=$asecret round --sign "${paths[@]}")"
+    a+=("$rps"); ac+=("$cpu"); drains+=("$drain")
   done
   local hm gm am
   hm=$(printf '%s\n' "${h[@]}" | median)
   gm=$(printf '%s\n' "${g[@]}" | median)
   am=$(printf '%s\n' "${a[@]}" | median)
-  printf '| %s | %.0f | %.0f | %.0f | %.3f | %.3f | %.1f / %.1f / %.1f |\n' "$name" "$hm" "$gm" "$am" \
+  printf '| %s | %.0f | %.0f | %.0f | %.3f | %.3f | %.1f / %.1f / %.1f | %.0f |\n' "$name" "$hm" "$gm" "$am" \
     "$(python3 -c "print($gm/$hm)")" "$(python3 -c "print($am/$hm)")" \
     "$(printf '%s\n' "${hc[@]}" | median)" "$(printf '%s\n' "${gc[@]}" | median)" \
-    "$(printf '%s\n' "${ac[@]}" | median)"
+    "$(printf '%s\n' "${ac[@]}" | median)" "$(printf '%s\n' "${drains[@]}" | sort -g | tail -1 | awk '{print $1 * 1000}')"
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 }
 
 ep=""
 echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "| store | /healthz req/s | GetTable as admin req/s | governed GetTable as analyst req/s | admin / healthz | analyst / healthz | cairnd CPU µs/request (healthz / admin / analyst) |"
-echo "|---|---|---|---|---|---|---|"
+echo "| store | /healthz req/s | GetTable as admin req/s | governed GetTable as analyst req/s | admin / healthz | analyst / healthz | cairnd CPU µs/request (healthz / admin / analyst) | longest audit drain, ms |"
+echo "|---|---|---|---|---|---|---|---|"
 run_store sqlite
 url=$("$root/scripts/pg.sh" start "$tmp/pg")
 run_store postgres --database-url "$url"

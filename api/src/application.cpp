@@ -119,7 +119,9 @@ struct Application::Impl {
     if (req.path == "/metrics") {
       HttpResponse resp;
       resp.content_type = "text/plain; version=0.0.4";
-      resp.body = metrics.render(std::string(store->backend()));
+      resp.body =
+          metrics.render(std::string(store->backend()),
+                         AuditFigures{audit->written(), audit->waiting(), audit->writer_in_background()});
       return resp;
     }
     if (req.path.rfind("/v1/", 0) == 0) return native->handle(req, caller);

@@ -1,6 +1,10 @@
 #include "cairn/authz/audit.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -70,6 +74,22 @@ constexpr std::chrono::seconds kStopRetryBudget{30};
 constexpr std::chrono::milliseconds kFlushNudge{10};
 /// Entries read per page by verify_audit.
 constexpr int kVerifyPage = 10000;
+
+/// Puts `thread` in scheduling class `policy` (SCHED_IDLE or SCHED_OTHER); false when refused.
+bool set_scheduling_class(pthread_t thread, int policy) {
+  sched_param param{};
+  param.sched_priority = 0;
+  return pthread_setschedparam(thread, policy, &param) == 0;
+}
+
+/// Whether the calling thread may return from the idle class to normal priority: Linux allows that only
+/// with CAP_SYS_NICE or an RLIMIT_NICE that permits nice 0, which is what going back from nice 1 to 0
+/// asks for too. Leaves the thread at nice 1 when refused.
+bool may_return_to_normal_priority() {
+  const auto tid = static_cast<id_t>(::gettid());
+  if (::setpriority(PRIO_PROCESS, tid, 1) != 0) return false;
+  return ::setpriority(PRIO_PROCESS, tid, 0) == 0;
+}
 
 }  // namespace
 
@@ -156,6 +176,7 @@ AuditVerification verify_audit(catalog::Store& store,
 AuditLog::AuditLog(catalog::Store& store, Options options) : store_(store), options_(options) {
   options_.batch_size = std::max<std::size_t>(options_.batch_size, 1);
   options_.max_queue = std::max(options_.max_queue, options_.batch_size);
+  options_.catch_up_at = std::clamp<std::size_t>(options_.catch_up_at, 1, options_.max_queue);
   thread_ = std::thread([this] { run(); });
 }
 
@@ -175,7 +196,7 @@ void AuditLog::record(catalog::AuditEntry entry) {
     lock.unlock();
     std::vector<catalog::AuditEntry> batch;
     batch.push_back(std::move(entry));
-    write_batch(batch);
+    write_batch(batch, false);
     lock.lock();
     written_ += static_cast<std::int64_t>(batch.size());
     drained_.notify_all();
@@ -183,12 +204,19 @@ void AuditLog::record(catalog::AuditEntry entry) {
   }
   queue_.push_back(std::move(entry));
   ++enqueued_;
+  if (in_background_.load(std::memory_order_relaxed) && behind()) promote();
   if (queue_.size() >= options_.batch_size) wake_.notify_all();
 }
 
 void AuditLog::flush() {
   std::unique_lock<std::mutex> lock(mutex_);
   const std::int64_t target = enqueued_;
+  ++flush_waiters_;  // the writer leaves the idle class while someone waits for it
+  promote();
+  struct Leave {
+    int& waiters;
+    ~Leave() { --waiters; }
+  } leave{flush_waiters_};
   while (written_ < target) {
     // The writer may be appending (or not yet waiting) when we notify, so the wake-up is repeated until the
     // entries are in; it signals drained_ after every batch.
@@ -201,6 +229,7 @@ void AuditLog::stop() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
+    promote();  // drains at normal priority
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -211,14 +240,50 @@ std::int64_t AuditLog::written() const {
   return written_;
 }
 
+std::int64_t AuditLog::waiting() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return enqueued_ - written_;
+}
+
 std::size_t AuditLog::queued() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return queue_.size();
 }
 
+bool AuditLog::behind() const {
+  return stopping_ || flush_waiters_ > 0 ||
+         enqueued_ - written_ >= static_cast<std::int64_t>(options_.catch_up_at);
+}
+
+void AuditLog::promote() {
+  // Done by whichever thread notices, not only by the writer: a writer in the idle class gets no CPU while
+  // request threads keep both cores busy, so it could not promote itself.
+  if (!may_leave_background_ || stopped_ || !in_background_.load(std::memory_order_relaxed)) return;
+  if (set_scheduling_class(thread_.native_handle(), SCHED_OTHER))
+    in_background_.store(false, std::memory_order_relaxed);
+}
+
+void AuditLog::choose_priority() {
+  if (!may_leave_background_) return;
+  if (behind()) {
+    promote();
+  } else if (!in_background_.load(std::memory_order_relaxed) && queue_.size() < options_.batch_size &&
+             set_scheduling_class(pthread_self(), SCHED_IDLE)) {
+    in_background_.store(true, std::memory_order_relaxed);
+  }
+}
+
 void AuditLog::run() {
+  const bool may_leave = options_.background && may_return_to_normal_priority();
+  if (options_.background && !may_leave) {
+    spdlog::info(
+        "audit log: the writer runs at normal priority (returning from the idle scheduling class needs "
+        "CAP_SYS_NICE or RLIMIT_NICE >= 20)");
+  }
   std::unique_lock<std::mutex> lock(mutex_);
+  may_leave_background_ = may_leave;
   for (;;) {
+    choose_priority();
     if (!stopping_ && queue_.size() < options_.batch_size) {
       // Woken early by a full batch, flush() or stop(); otherwise appends what is queued every interval.
       wake_.wait_for(lock, options_.flush_interval);
@@ -227,31 +292,49 @@ void AuditLog::run() {
       if (stopping_) {
         // Under the lock that record() takes: entries recorded from now on are written synchronously.
         stopped_ = true;
+        in_background_.store(false, std::memory_order_relaxed);
         drained_.notify_all();
         return;
       }
       continue;
     }
-    const std::size_t n = std::min(queue_.size(), options_.batch_size);
-    std::vector<catalog::AuditEntry> batch(
-        std::make_move_iterator(queue_.begin()),
-        std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
-    // The batch stays counted as pending (written_ < enqueued_) until it is in the store, so flush() waits
-    // for it; record()'s back-pressure counts only what is still queued.
+    // Everything queued is taken at once by swapping vectors, so record() never waits while entries are
+    // moved: moving a thousand entries out under the lock (as this writer once did) held every recording
+    // thread for as long as that took, and for milliseconds whenever the writer was preempted meanwhile.
+    // The taken entries stay counted as pending (written_ < enqueued_) until they are in the store, so
+    // flush() waits for them; record()'s back-pressure counts only what is still queued.
+    std::vector<catalog::AuditEntry> taken;
+    taken.swap(spare_);
+    taken.swap(queue_);
+    choose_priority();
     lock.unlock();
-    write_batch(batch);
-    const auto appended = static_cast<std::int64_t>(batch.size());
-    // The entries were allocated by the recording threads: free them before taking mutex_ again, so that
-    // record() never waits for a thousand frees.
-    batch = {};
+    auto appended = [this](std::size_t n) {
+      std::lock_guard<std::mutex> written_lock(mutex_);
+      written_ += static_cast<std::int64_t>(n);
+      drained_.notify_all();
+    };
+    if (taken.size() <= options_.batch_size) {
+      write_batch(taken, true);
+      appended(taken.size());
+    } else {
+      std::vector<catalog::AuditEntry> batch;
+      for (std::size_t start = 0; start < taken.size(); start += options_.batch_size) {
+        const std::size_t end = std::min(taken.size(), start + options_.batch_size);
+        batch.assign(std::make_move_iterator(taken.begin() + static_cast<std::ptrdiff_t>(start)),
+                     std::make_move_iterator(taken.begin() + static_cast<std::ptrdiff_t>(end)));
+        write_batch(batch, true);
+        appended(batch.size());
+      }
+    }
+    // The entries were allocated by the recording threads: they are freed here, outside mutex_, and the
+    // emptied vector keeps its capacity for the next swap.
+    taken.clear();
     lock.lock();
-    written_ += appended;
-    drained_.notify_all();
+    spare_.swap(taken);
   }
 }
 
-void AuditLog::write_batch(std::vector<catalog::AuditEntry>& batch) {
+void AuditLog::write_batch(std::vector<catalog::AuditEntry>& batch, bool by_writer) {
   auto backoff = kFirstBackoff;
   std::optional<std::chrono::steady_clock::time_point> give_up_at;
   for (int attempt = 1;; ++attempt) {
@@ -273,6 +356,8 @@ void AuditLog::write_batch(std::vector<catalog::AuditEntry>& batch) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stopping = stopping_;
+      // A failing store lets the backlog grow: the writer must not sit in the idle class meanwhile.
+      if (by_writer) choose_priority();
     }
     if (stopping) {
       const auto now = std::chrono::steady_clock::now();

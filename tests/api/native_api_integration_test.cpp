@@ -780,6 +780,16 @@ TEST_P(NativeApiIntegration, MetricsNeedAuthentication) {
   EXPECT_NE(r.body.find("cairn_http_requests_total{code=\"2xx\"}"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("cairn_http_requests_total{code=\"4xx\"} "), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("cairn_info{store=\"" + GetParam() + "\"} 1"), std::string::npos) << r.body;
+  // The audit writer: an audit query flushes the log, so nothing waits afterwards and what was decided
+  // (at least that query's own decision) has been written.
+  ASSERT_EQ(admin_->call("GET", "/v1/audit?limit=1").status, 200);
+  const Reply after = admin_->call("GET", "/metrics");
+  ASSERT_EQ(after.status, 200) << after;
+  EXPECT_NE(after.body.find("\ncairn_audit_entries_waiting 0\n"), std::string::npos) << after.body;
+  const auto at = after.body.find("\ncairn_audit_entries_written_total ");
+  ASSERT_NE(at, std::string::npos) << after.body;
+  EXPECT_GT(std::stoll(after.body.substr(at + 35)), 0) << after.body;
+  EXPECT_NE(after.body.find("\ncairn_audit_writer_background "), std::string::npos) << after.body;
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, NativeApiIntegration, cairn::test::store_backends(),

@@ -3,9 +3,10 @@
 // The tamper-evident audit log: entries are hash-chained (SHA-256 of the previous entry's hash and this
 // entry's canonical form) and appended in batches by a background writer so that lookups never wait on it.
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -44,14 +45,24 @@ AuditVerification verify_audit(
 /// Batched background writer. record() only queues (never blocks on the store); a writer thread appends
 /// queued entries every `flush_interval` or when `batch_size` are waiting. stop() (and the destructor)
 /// flushes everything queued before returning, so a clean shutdown loses nothing. If the store fails, the
-/// batch is kept and retried with backoff; when the queue exceeds `max_queue` the oldest entries are still
-/// kept and record() starts blocking until there is room (back-pressure instead of loss).
+/// taken entries are kept and retried with backoff; when the queue exceeds `max_queue` the oldest entries
+/// are still kept and record() starts blocking until there is room (back-pressure instead of loss).
+///
+/// With `background` (the default), the writer thread runs in Linux's idle scheduling class (SCHED_IDLE)
+/// while it keeps up: hashing and appending a batch is milliseconds of CPU at once, and at normal priority
+/// the scheduler let it run out its slice while request threads woken on its core waited (the 2 ms tail
+/// and idle CPU of docs/performance.md, "Fourth round"). It returns to normal priority while
+/// `catch_up_at` entries wait, while someone waits in flush() and while stopping, so it cannot be starved.
+/// Returning needs CAP_SYS_NICE or RLIMIT_NICE >= 20; without either the writer stays at normal priority
+/// (nice 1) throughout. docs/operations.md says how to grant it.
 class AuditLog {
  public:
   struct Options {
     std::chrono::milliseconds flush_interval{200};
     std::size_t batch_size = 1000;
     std::size_t max_queue = 200000;
+    bool background = true;
+    std::size_t catch_up_at = 8000;  ///< entries waiting (queued or being written); at most max_queue
   };
   AuditLog(catalog::Store& store, Options options);
   explicit AuditLog(catalog::Store& store) : AuditLog(store, Options{}) {}
@@ -68,21 +79,38 @@ class AuditLog {
   /// Entries appended so far by this writer, and entries currently queued.
   std::int64_t written() const;
   std::size_t queued() const;
+  /// Entries recorded and not yet in the store (queued or being written).
+  std::int64_t waiting() const;
+  /// Whether the writer thread is in the idle scheduling class at the moment.
+  bool writer_in_background() const { return in_background_.load(std::memory_order_relaxed); }
 
  private:
   void run();
-  void write_batch(std::vector<catalog::AuditEntry>& batch);
+  /// Appends `batch`, retrying while the store fails; `by_writer` when called by the writer thread.
+  void write_batch(std::vector<catalog::AuditEntry>& batch, bool by_writer);
+  /// Whether the writer must not wait in the idle class: catch_up_at entries wait, someone waits in
+  /// flush(), or it is stopping. mutex_ held.
+  bool behind() const;
+  /// Returns the writer thread to normal priority (from any thread); mutex_ held.
+  void promote();
+  /// The writer moves itself into the idle class when it has caught up, or out of it when behind();
+  /// mutex_ held.
+  void choose_priority();
 
   catalog::Store& store_;
   Options options_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable drained_;
-  std::deque<catalog::AuditEntry> queue_;
-  std::int64_t enqueued_ = 0;  ///< total ever queued
-  std::int64_t written_ = 0;   ///< total appended
+  std::vector<catalog::AuditEntry> queue_;  ///< recorded, not yet taken by the writer
+  std::vector<catalog::AuditEntry> spare_;  ///< an empty vector with capacity, swapped in for queue_
+  std::int64_t enqueued_ = 0;               ///< total ever queued
+  std::int64_t written_ = 0;                ///< total appended
+  int flush_waiters_ = 0;                   ///< threads in flush()
   bool stopping_ = false;
   bool stopped_ = false;
+  bool may_leave_background_ = false;       ///< the writer can be returned from the idle class; mutex_
+  std::atomic<bool> in_background_{false};  ///< written with mutex_ held; read without it too
   std::thread thread_;
 };
 
