@@ -113,7 +113,7 @@ struct Application::Impl {
     if (req.method == "POST" && is_lakeformation_operation(req.path))
       return handle_lakeformation(*service, *authenticator, req);
     if (is_glue_request(req)) return handle_glue(*service, *crawlers, *classification, *authenticator, req);
-    const authz::SignableRequest signable{req.method, req.path, req.query, req.headers, req.body};
+    const authz::RequestView signable{req.method, req.path, req.query, req.headers, req.body};
     authz::Caller caller = authenticator->authenticate(signable, unix_now());
     caller.request_id = req.request_id;
     if (req.path == "/metrics") {

@@ -276,7 +276,7 @@ HttpResponse serve(std::string_view protocol, const std::string& op,
                    const std::function<json(const authz::Caller&, const json&)>& run,
                    const std::function<AwsError(const Error&)>& translate) {
   try {
-    const authz::SignableRequest signable{req.method, req.path, req.query, req.headers, req.body};
+    const authz::RequestView signable{req.method, req.path, req.query, req.headers, req.body};
     authz::Caller caller = authenticator.authenticate(signable, unix_now());
     caller.request_id = req.request_id;
     const bool blank = req.body.find_first_not_of(" \t\r\n") == std::string::npos;

@@ -37,7 +37,7 @@ void Authenticator::invalidate() const {
   cache_.clear();
 }
 
-Caller Authenticator::authenticate(const SignableRequest& req, std::int64_t now_seconds) const {
+Caller Authenticator::authenticate(const RequestView& req, std::int64_t now_seconds) const {
   const std::string* header = nullptr;
   for (const auto& [name, value] : req.headers) {
     if (!catalog::text::iequals_ascii(name, "authorization")) continue;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
@@ -175,17 +176,32 @@ std::string sha256_raw(std::string_view data) {
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
   thread_local MacContext mc;
+  // The key this thread's context holds. Verifying a request signs with the same cached signing key as the
+  // request before it (one per access key and day): EVP_MAC_init with a null key restarts from the keyed
+  // state instead of hashing the key into it again.
+  thread_local std::string keyed_with;
+  thread_local bool keyed = false;
   unsigned char mac[EVP_MAX_MD_SIZE];
   std::size_t len = 0;
   // An empty key is passed as a 1-byte buffer with length 0: EVP_MAC_init treats a null key as "keep the
-  // previous key", which would be wrong here.
+  // previous key".
   static const unsigned char kEmpty = 0;
-  const auto* key_bytes = key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
-  if (mc.ctx == nullptr || EVP_MAC_init(mc.ctx, key_bytes, key.size(), nullptr) != 1 ||
+  const bool same_key = keyed && key == keyed_with;
+  const auto* key_bytes = same_key      ? nullptr
+                          : key.empty() ? &kEmpty
+                                        : reinterpret_cast<const unsigned char*>(key.data());
+  if (!same_key) {
+    keyed = false;  // until the init below succeeds
+    OPENSSL_cleanse(keyed_with.data(), keyed_with.size());
+    keyed_with.assign(key);
+  }
+  if (mc.ctx == nullptr || EVP_MAC_init(mc.ctx, key_bytes, same_key ? 0 : key.size(), nullptr) != 1 ||
       EVP_MAC_update(mc.ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
       EVP_MAC_final(mc.ctx, mac, &len, sizeof mac) != 1) {
+    keyed = false;
     throw Error(ErrorCode::Internal, "HMAC-SHA256 failed");
   }
+  keyed = true;
   return std::string(reinterpret_cast<const char*>(mac), len);
 }
 

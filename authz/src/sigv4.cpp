@@ -132,7 +132,7 @@ std::string canonical_query(std::string_view raw_query) {
   return out;
 }
 
-std::optional<std::string_view> first_header(const SignableRequest& req, std::string_view lower_name) {
+std::optional<std::string_view> first_header(const RequestView& req, std::string_view lower_name) {
   for (const auto& [name, value] : req.headers) {
     if (iequals_ascii(name, lower_name)) return value;
   }
@@ -294,7 +294,7 @@ std::optional<SigV4Authorization> parse_authorization(std::string_view header, s
   return auth;
 }
 
-std::string canonical_request(const SignableRequest& req, const std::vector<std::string>& signed_headers,
+std::string canonical_request(const RequestView& req, const std::vector<std::string>& signed_headers,
                               std::string_view payload_hash) {
   std::string out;
   out.reserve(256 + req.path.size() + req.query.size());
@@ -399,15 +399,14 @@ void sign_request(SignableRequest& req, std::string_view access_key_id, std::str
                            ", Signature=" + compute_signature(secret, day, region, service, sts));
 }
 
-VerifyStatus verify_request(const SignableRequest& req, const SigV4Authorization& auth,
-                            std::string_view secret, std::int64_t now, std::int64_t max_skew_seconds,
-                            std::string* detail) {
+VerifyStatus verify_request(const RequestView& req, const SigV4Authorization& auth, std::string_view secret,
+                            std::int64_t now, std::int64_t max_skew_seconds, std::string* detail) {
   return verify_request_with_key(
       req, auth, [&] { return derive_signing_key(secret, auth.date, auth.region, auth.service); }, now,
       max_skew_seconds, detail);
 }
 
-VerifyStatus verify_request_with_key(const SignableRequest& req, const SigV4Authorization& auth,
+VerifyStatus verify_request_with_key(const RequestView& req, const SigV4Authorization& auth,
                                      const std::function<std::string()>& signing_key, std::int64_t now,
                                      std::int64_t max_skew_seconds, std::string* detail) {
   if (std::find(kServices.begin(), kServices.end(), auth.service) == kServices.end()) {

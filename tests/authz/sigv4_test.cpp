@@ -210,6 +210,45 @@ TEST(SigV4, SignThenVerify) {
       << detail;
 }
 
+TEST(SigV4, VerificationWithTheSameOrAnotherSigningKeyAsTheCallBefore) {
+  // Each thread's HMAC context stays keyed with the last key it used: a verification with the same signing
+  // key as the one before restarts from that state. Checks that a key change is never missed.
+  auto signed_with = [](const std::string& secret, const std::string& path) {
+    SignableRequest req = sample_request();
+    req.path = path;
+    sign_request(req, "AKIATEST", secret, "eu-central-1", "cairn", "20150830T123600Z");
+    return req;
+  };
+  const std::string a = "secret-key-aaaaaaaaaa";
+  const std::string b = "secret-key-bbbbbbbbbb";
+  const SignableRequest a1 = signed_with(a, "/one");
+  const SignableRequest a2 = signed_with(a, "/two");
+  const SignableRequest b1 = signed_with(b, "/one");
+  auto check = [](const SignableRequest& req, const std::string& secret) {
+    const SigV4Authorization auth = parsed_auth(req);
+    const std::string key = derive_signing_key(secret, auth.date, auth.region, auth.service);
+    return verify_request_with_key(
+        req, auth, [&] { return key; }, kSuiteTime, 900);
+  };
+  EXPECT_EQ(check(a1, a), VerifyStatus::Ok);
+  EXPECT_EQ(check(a2, a), VerifyStatus::Ok);
+  EXPECT_EQ(check(a1, a), VerifyStatus::Ok);
+  EXPECT_EQ(check(a1, b), VerifyStatus::BadSignature);
+  EXPECT_EQ(check(b1, b), VerifyStatus::Ok);
+  EXPECT_EQ(check(b1, b), VerifyStatus::Ok);
+  EXPECT_EQ(check(b1, a), VerifyStatus::BadSignature);
+  EXPECT_EQ(check(a2, a), VerifyStatus::Ok);
+  EXPECT_EQ(check(a2, ""), VerifyStatus::BadSignature);
+  EXPECT_EQ(check(a2, a), VerifyStatus::Ok);
+  // The published example (AWS documentation): after all of the above, the same answer as ever.
+  const std::string sts =
+      "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/iam/aws4_request\n"
+      "f536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59";
+  EXPECT_EQ(
+      compute_signature("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20150830", "us-east-1", "iam", sts),
+      "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7");
+}
+
 TEST(SigV4, SignRequiresHost) {
   SignableRequest req = sample_request();
   req.headers.erase(req.headers.begin());

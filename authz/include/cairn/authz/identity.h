@@ -56,7 +56,7 @@ class Authenticator {
                 std::chrono::milliseconds cache_ttl = std::chrono::milliseconds(1000));
   /// The caller, or throws Error(Unauthenticated) with a message that says what is wrong (never the secret,
   /// never whether a key id exists but is inactive vs. unknown beyond "invalid access key").
-  Caller authenticate(const SignableRequest& req, std::int64_t now_seconds) const;
+  Caller authenticate(const RequestView& req, std::int64_t now_seconds) const;
   /// Forgets every cached key (call after any change to access keys, principals or group memberships).
   void invalidate() const;
 

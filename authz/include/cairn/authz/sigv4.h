@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -10,14 +11,27 @@
 
 namespace cairn::authz {
 
-/// The parts of an HTTP request that SigV4 covers. `path` is the raw (still percent-encoded) path,
-/// `query` the raw query string without '?'. Header names in any case.
+/// The parts of an HTTP request that SigV4 covers, as views of a request held elsewhere: what verification
+/// reads, so that a server checks the request it parsed without copying it. `path` is the raw (still
+/// percent-encoded) path, `query` the raw query string without '?'. Header names in any case.
+struct RequestView {
+  std::string_view method;
+  std::string_view path;
+  std::string_view query;
+  std::span<const std::pair<std::string, std::string>> headers;
+  std::string_view body;
+};
+
+/// The parts of an HTTP request that SigV4 covers, owned: what a client builds and sign_request() adds
+/// headers to. Converts to a RequestView of itself.
 struct SignableRequest {
   std::string method;
   std::string path;
   std::string query;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+
+  operator RequestView() const { return {method, path, query, headers, body}; }  // NOLINT: a view of it
 };
 
 /// Parsed `Authorization: AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/service/aws4_request,
@@ -36,7 +50,7 @@ std::optional<SigV4Authorization> parse_authorization(std::string_view header, s
 
 /// Canonical request, string to sign and signature as the AWS SigV4 specification defines them
 /// (the same code serves signing and verification).
-std::string canonical_request(const SignableRequest& req, const std::vector<std::string>& signed_headers,
+std::string canonical_request(const RequestView& req, const std::vector<std::string>& signed_headers,
                               std::string_view payload_hash);
 std::string string_to_sign(std::string_view amz_date, std::string_view scope,
                            std::string_view canonical_request);
@@ -67,8 +81,8 @@ enum class VerifyStatus {
 /// Checks: x-amz-date present and within `max_skew_seconds` of `now` (unix seconds), credential date matches,
 /// service is glue/lakeformation/cairn, host is signed, x-amz-content-sha256 (when present) equals the body's
 /// hash (UNSIGNED-PAYLOAD is refused), and the signature matches (constant-time compare).
-VerifyStatus verify_request(const SignableRequest& req, const SigV4Authorization& auth,
-                            std::string_view secret, std::int64_t now, std::int64_t max_skew_seconds = 900,
+VerifyStatus verify_request(const RequestView& req, const SigV4Authorization& auth, std::string_view secret,
+                            std::int64_t now, std::int64_t max_skew_seconds = 900,
                             std::string* detail = nullptr);
 
 /// The SigV4 signing key for `secret` and a credential scope (four chained HMACs). It depends only on the
@@ -78,7 +92,7 @@ std::string derive_signing_key(std::string_view secret, std::string_view date, s
 
 /// verify_request with the signing key supplied by `signing_key` (called only once every other check has
 /// passed, with `auth`'s scope), so that a caller can serve it from a cache.
-VerifyStatus verify_request_with_key(const SignableRequest& req, const SigV4Authorization& auth,
+VerifyStatus verify_request_with_key(const RequestView& req, const SigV4Authorization& auth,
                                      const std::function<std::string()>& signing_key, std::int64_t now,
                                      std::int64_t max_skew_seconds = 900, std::string* detail = nullptr);
 
