@@ -33,8 +33,8 @@ rps() { python3 -c 'import json,sys; print(json.load(sys.stdin)["requests_per_se
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); print ($12 + $13) / hz}' "/proc/$1/stat"; }
 # Seconds until every audit entry cairnd has queued is in the store: one audit query as the administrator,
 # which flushes the audit log before it answers (its time filter matches nothing, so the query itself is
-# cheap). The audit writer works in the background (docs/performance.md, "Fourth round"): what it has not
-# yet written when a round ends is work the round caused, so the round's time includes this drain.
+# cheap). The audit writer works in the background (docs/performance.md, "the audit writer's bursts"): what
+# it has not yet written when a round ends is work the round caused, so the round's time includes this drain.
 drain_seconds() {
   AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret "$bin/bench/cairn-loadgen" --endpoint "$ep" --connections 1 \
     --requests 1 --sign --json --path "/v1/audit?limit=1&from=2999-01-01T00:00:00Z" |

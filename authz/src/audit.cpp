@@ -204,7 +204,7 @@ void AuditLog::record(catalog::AuditEntry entry) {
   }
   queue_.push_back(std::move(entry));
   ++enqueued_;
-  if (in_background_.load(std::memory_order_relaxed) && behind()) promote();
+  if (in_background_.load(std::memory_order_relaxed) && behind()) promote(thread_.native_handle());
   if (queue_.size() >= options_.batch_size) wake_.notify_all();
 }
 
@@ -212,7 +212,7 @@ void AuditLog::flush() {
   std::unique_lock<std::mutex> lock(mutex_);
   const std::int64_t target = enqueued_;
   ++flush_waiters_;  // the writer leaves the idle class while someone waits for it
-  promote();
+  promote(thread_.native_handle());
   struct Leave {
     int& waiters;
     ~Leave() { --waiters; }
@@ -229,7 +229,7 @@ void AuditLog::stop() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
-    promote();  // drains at normal priority
+    promote(thread_.native_handle());  // drains at normal priority
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -255,18 +255,17 @@ bool AuditLog::behind() const {
          enqueued_ - written_ >= static_cast<std::int64_t>(options_.catch_up_at);
 }
 
-void AuditLog::promote() {
+void AuditLog::promote(pthread_t writer) {
   // Done by whichever thread notices, not only by the writer: a writer in the idle class gets no CPU while
   // request threads keep both cores busy, so it could not promote itself.
   if (!may_leave_background_ || stopped_ || !in_background_.load(std::memory_order_relaxed)) return;
-  if (set_scheduling_class(thread_.native_handle(), SCHED_OTHER))
-    in_background_.store(false, std::memory_order_relaxed);
+  if (set_scheduling_class(writer, SCHED_OTHER)) in_background_.store(false, std::memory_order_relaxed);
 }
 
 void AuditLog::choose_priority() {
   if (!may_leave_background_) return;
   if (behind()) {
-    promote();
+    promote(pthread_self());
   } else if (!in_background_.load(std::memory_order_relaxed) && queue_.size() < options_.batch_size &&
              set_scheduling_class(pthread_self(), SCHED_IDLE)) {
     in_background_.store(true, std::memory_order_relaxed);

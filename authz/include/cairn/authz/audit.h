@@ -3,6 +3,8 @@
 // The tamper-evident audit log: entries are hash-chained (SHA-256 of the previous entry's hash and this
 // entry's canonical form) and appended in batches by a background writer so that lookups never wait on it.
 
+#include <pthread.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -51,7 +53,7 @@ AuditVerification verify_audit(
 /// With `background` (the default), the writer thread runs in Linux's idle scheduling class (SCHED_IDLE)
 /// while it keeps up: hashing and appending a batch is milliseconds of CPU at once, and at normal priority
 /// the scheduler let it run out its slice while request threads woken on its core waited (the 2 ms tail
-/// and idle CPU of docs/performance.md, "Fourth round"). It returns to normal priority while
+/// and idle CPU of docs/performance.md, "the audit writer's bursts"). It returns to normal priority while
 /// `catch_up_at` entries wait, while someone waits in flush() and while stopping, so it cannot be starved.
 /// Returning needs CAP_SYS_NICE or RLIMIT_NICE >= 20; without either the writer stays at normal priority
 /// (nice 1) throughout. docs/operations.md says how to grant it.
@@ -91,8 +93,9 @@ class AuditLog {
   /// Whether the writer must not wait in the idle class: catch_up_at entries wait, someone waits in
   /// flush(), or it is stopping. mutex_ held.
   bool behind() const;
-  /// Returns the writer thread to normal priority (from any thread); mutex_ held.
-  void promote();
+  /// Returns the writer thread (`writer`: thread_'s handle, or pthread_self() in the writer) to normal
+  /// priority; mutex_ held.
+  void promote(pthread_t writer);
   /// The writer moves itself into the idle class when it has caught up, or out of it when behind();
   /// mutex_ held.
   void choose_priority();
