@@ -381,10 +381,9 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string method;  // for the debug log line only: empty unless debug logging is on
     std::string path;    // likewise
     Clock::time_point received;
-    // The response's body is a view of `body` or of `shared_body`, which the slot keeps alive until written
-    // (a deque does not move its elements, so a view of `body`'s inline buffer stays valid).
-    std::string body;
-    std::shared_ptr<const std::string> shared_body;
+    // The handler's response, kept until written: `res`'s body is a view of its payload() (a deque does not
+    // move its elements, so a view of a short body's inline buffer stays valid).
+    HttpResponse response;
     http::response<http::span_body<const char>> res;
   };
 
@@ -574,14 +573,8 @@ class Session : public std::enable_shared_from_this<Session> {
       res.insert(name, value);
     }
     res.set("x-request-id", slot.request_id);
-    std::string_view payload;
-    if (response.shared_body) {
-      slot.shared_body = std::move(response.shared_body);
-      payload = *slot.shared_body;
-    } else {
-      slot.body = std::move(response.body);
-      payload = slot.body;
-    }
+    slot.response = std::move(response);
+    const std::string& payload = slot.response.payload();
     res.body() = http::span_body<const char>::value_type(payload.data(), payload.size());
     res.prepare_payload();
     slot.ready = true;

@@ -8,6 +8,7 @@
 
 #include "cairn/api/json_body.h"
 #include "cairn/authz/identity.h"
+#include "cairn/catalog/civil_date.h"
 #include "cairn/catalog/error.h"
 #include "cairn/catalog/model_json.h"
 #include "cairn/catalog/names.h"
@@ -289,14 +290,7 @@ Timestamp parse_timestamp(std::string_view text, const std::string& field) {
   if (day < 1 || day > kDays[month - 1] + (month == 2 && leap ? 1 : 0)) fail("has an invalid day");
   if (hour > 23 || minute > 59 || second > 59) fail("has an invalid time of day");
 
-  // Howard Hinnant's days_from_civil.
-  const std::int64_t y = month <= 2 ? year - 1 : year;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const std::int64_t yoe = y - era * 400;
-  const std::int64_t mp = month > 2 ? month - 3 : month + 9;
-  const std::int64_t doy = (153 * mp + 2) / 5 + day - 1;
-  const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  const std::int64_t days = era * 146097 + doe - 719468;
+  const std::int64_t days = catalog::days_from_civil(year, month, day);
   const std::int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
   return seconds * 1000 + millis;
 }

@@ -196,7 +196,7 @@ void AuditLog::record(catalog::AuditEntry entry) {
     lock.unlock();
     std::vector<catalog::AuditEntry> batch;
     batch.push_back(std::move(entry));
-    write_batch(batch, false);
+    write_batch(batch);
     lock.lock();
     written_ += static_cast<std::int64_t>(batch.size());
     drained_.notify_all();
@@ -305,7 +305,6 @@ void AuditLog::run() {
     std::vector<catalog::AuditEntry> taken;
     taken.swap(spare_);
     taken.swap(queue_);
-    choose_priority();
     lock.unlock();
     auto appended = [this](std::size_t n) {
       std::lock_guard<std::mutex> written_lock(mutex_);
@@ -313,7 +312,7 @@ void AuditLog::run() {
       drained_.notify_all();
     };
     if (taken.size() <= options_.batch_size) {
-      write_batch(taken, true);
+      write_batch(taken);
       appended(taken.size());
     } else {
       std::vector<catalog::AuditEntry> batch;
@@ -321,7 +320,7 @@ void AuditLog::run() {
         const std::size_t end = std::min(taken.size(), start + options_.batch_size);
         batch.assign(std::make_move_iterator(taken.begin() + static_cast<std::ptrdiff_t>(start)),
                      std::make_move_iterator(taken.begin() + static_cast<std::ptrdiff_t>(end)));
-        write_batch(batch, true);
+        write_batch(batch);
         appended(batch.size());
       }
     }
@@ -333,7 +332,7 @@ void AuditLog::run() {
   }
 }
 
-void AuditLog::write_batch(std::vector<catalog::AuditEntry>& batch, bool by_writer) {
+void AuditLog::write_batch(std::vector<catalog::AuditEntry>& batch) {
   auto backoff = kFirstBackoff;
   std::optional<std::chrono::steady_clock::time_point> give_up_at;
   for (int attempt = 1;; ++attempt) {
@@ -355,8 +354,6 @@ void AuditLog::write_batch(std::vector<catalog::AuditEntry>& batch, bool by_writ
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stopping = stopping_;
-      // A failing store lets the backlog grow: the writer must not sit in the idle class meanwhile.
-      if (by_writer) choose_priority();
     }
     if (stopping) {
       const auto now = std::chrono::steady_clock::now();

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <string>
 
+#include "cairn/catalog/civil_date.h"
 #include "cairn/catalog/error.h"
 #include "cairn/catalog/text_util.h"
 #include "crypto_util.h"
@@ -147,17 +148,6 @@ bool all_digits(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
-/// Days from 1970-01-01 to the proleptic Gregorian date y-m-d (H. Hinnant's days_from_civil); like
-/// timegm, a day past the month's end counts on into the next month.
-std::int64_t days_from_civil(std::int64_t y, int m, int d) {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const std::int64_t yoe = y - era * 400;
-  const std::int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 /// Parses yyyymmddThhmmssZ into unix seconds (per request: digits read in place, no tm/timegm).
 std::optional<std::int64_t> parse_amz_date(std::string_view s) {
   if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z' || !all_digits(s.substr(0, 8)) ||
@@ -178,7 +168,7 @@ std::optional<std::int64_t> parse_amz_date(std::string_view s) {
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
     return std::nullopt;
   }
-  return days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+  return catalog::days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
 }
 
 /// Parses an RFC 1123 HTTP date ("Sun, 30 Aug 2015 12:36:00 GMT") into unix seconds.

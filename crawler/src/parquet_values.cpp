@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "cairn/catalog/civil_date.h"
 #include "cairn/catalog/error.h"
 #include "cairn/crawler/compression.h"
 #include "cairn/crawler/parquet_reader.h"
@@ -268,16 +269,10 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
 
 // Days since 1970-01-01 as YYYY-MM-DD (proleptic Gregorian; years before 1 as "YYYY-MM-DD (BC)").
 std::string date_text(std::int64_t days) {
-  // Howard Hinnant's civil_from_days.
-  const std::int64_t z = days + 719468;
-  const std::int64_t era = floor_div(z, 146097);
-  const std::int64_t doe = z - era * 146097;
-  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::int64_t mp = (5 * doy + 2) / 153;
-  const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  std::int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const catalog::CivilDate date = catalog::civil_from_days(days);
+  const std::int64_t m = date.month;
+  const std::int64_t d = date.day;
+  std::int64_t y = date.year;
   const bool bc = y <= 0;
   if (bc) y = 1 - y;
   std::string out;

@@ -88,16 +88,16 @@ class AuditLog {
 
  private:
   void run();
-  /// Appends `batch`, retrying while the store fails; `by_writer` when called by the writer thread.
-  void write_batch(std::vector<catalog::AuditEntry>& batch, bool by_writer);
+  /// Appends `batch`, retrying while the store fails.
+  void write_batch(std::vector<catalog::AuditEntry>& batch);
   /// Whether the writer must not wait in the idle class: catch_up_at entries wait, someone waits in
   /// flush(), or it is stopping. mutex_ held.
   bool behind() const;
   /// Returns the writer thread (`writer`: thread_'s handle, or pthread_self() in the writer) to normal
   /// priority; mutex_ held.
   void promote(pthread_t writer);
-  /// The writer moves itself into the idle class when it has caught up, or out of it when behind();
-  /// mutex_ held.
+  /// The writer, before it waits: into the idle class when it has caught up, out of it when behind() (a
+  /// backlog that grows meanwhile, flush() and stop() promote it from their own threads); mutex_ held.
   void choose_priority();
 
   catalog::Store& store_;
