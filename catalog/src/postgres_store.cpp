@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 
 #include "cairn/catalog/error.h"
 #include "sql_store.h"
@@ -156,21 +157,60 @@ class PostgresConnection final : public sql::Connection {
   }
 
   sql::Result exec(const std::string& sql, const sql::Params& params) override {
-    std::vector<std::string> texts(params.size());
+    return run(sql, params, nullptr);
+  }
+
+  sql::Result exec_prepared(const std::string& sql, const sql::Params& params) override {
+    auto [it, added] = prepared_.try_emplace(sql);
+    if (added) {
+      it->second = "cairn_" + std::to_string(prepared_.size());
+      // libpqxx 6.4 defines the statement here and prepares it on the server at its first use (again after
+      // a reconnection); a connection that breaks is dropped by the pool, and the names with it.
+      try {
+        guard([&] { conn_->prepare(it->second, sql); });
+      } catch (...) {
+        prepared_.erase(it);
+        throw;
+      }
+    }
+    return run(sql, params, &it->second);
+  }
+
+  void exec_script(const std::string& sql) override {
+    guard([&] {
+      if (tx_) {
+        tx_->exec(sql);
+      } else {
+        pqxx::nontransaction tx(*conn_);
+        tx.exec(sql);
+      }
+    });
+  }
+
+  bool usable() const override { return !broken_ && conn_->is_open(); }
+
+ private:
+  /// Runs `sql` with `params`, as the prepared statement `name` when not null.
+  sql::Result run(const std::string& sql, const sql::Params& params, const std::string* name) {
+    // Text is passed as it is (a std::string's c_str(); storable text holds no NUL), so only numbers are
+    // converted; libpqxx copies each value once more, and libpq into its send buffer.
+    std::vector<std::string> numbers(params.size());
     std::vector<const char*> args(params.size(), nullptr);  // nullptr binds NULL
     for (std::size_t i = 0; i < params.size(); ++i) {
       if (std::holds_alternative<std::monostate>(params[i])) continue;
-      texts[i] = param_text(params[i]);
-      args[i] = texts[i].c_str();
+      if (const auto* text = std::get_if<std::string>(&params[i])) {
+        args[i] = text->c_str();
+        continue;
+      }
+      numbers[i] = param_text(params[i]);
+      args[i] = numbers[i].c_str();
     }
     pqxx::result r;
     guard([&] {
-      if (tx_) {
-        r = tx_->exec_params(sql, pqxx::prepare::make_dynamic_params(args));
-      } else {
-        pqxx::nontransaction tx(*conn_);
-        r = tx.exec_params(sql, pqxx::prepare::make_dynamic_params(args));
-      }
+      std::optional<pqxx::nontransaction> single;
+      pqxx::transaction_base* tx = tx_ ? tx_.get() : &single.emplace(*conn_);
+      r = name != nullptr ? tx->exec_prepared(*name, pqxx::prepare::make_dynamic_params(args))
+                          : tx->exec_params(sql, pqxx::prepare::make_dynamic_params(args));
     });
     sql::Result out;
     out.affected = static_cast<std::int64_t>(r.affected_rows());
@@ -190,20 +230,6 @@ class PostgresConnection final : public sql::Connection {
     return out;
   }
 
-  void exec_script(const std::string& sql) override {
-    guard([&] {
-      if (tx_) {
-        tx_->exec(sql);
-      } else {
-        pqxx::nontransaction tx(*conn_);
-        tx.exec(sql);
-      }
-    });
-  }
-
-  bool usable() const override { return !broken_ && conn_->is_open(); }
-
- private:
   static std::unique_ptr<pqxx::connection> connect(const std::string& url) {
     try {
       return std::make_unique<pqxx::connection>(url);
@@ -253,6 +279,7 @@ class PostgresConnection final : public sql::Connection {
   std::unique_ptr<pqxx::connection> conn_;
   std::unique_ptr<pqxx::transaction_base> tx_;
   bool broken_ = false;
+  std::unordered_map<std::string, std::string> prepared_;  // statement text -> name, for exec_prepared
 };
 
 /// LISTENs on the policy channel (from construction) so that await_notification wakes on a change; the

@@ -73,6 +73,10 @@ class Connection {
   /// Runs one statement with placeholders numbered as the dialect writes them; inside or outside a
   /// transaction.
   virtual Result exec(const std::string& sql, const Params& params) = 0;
+  /// Like exec(), for a statement this connection runs often with the same text: it is parsed and planned
+  /// once per connection (PostgreSQL: a named prepared statement). SQLite caches every statement anyway.
+  /// Only for statements whose best plan does not depend on the values bound (a generic plan is fine).
+  virtual Result exec_prepared(const std::string& sql, const Params& params) { return exec(sql, params); }
   /// Runs a script of statements without parameters (migrations).
   virtual void exec_script(const std::string& sql) = 0;
   /// False once the connection is known to be broken; the pool then drops it.

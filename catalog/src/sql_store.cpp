@@ -350,6 +350,11 @@ sql::Result SqlStore::exec(sql::Connection& conn, const std::string& sql, const 
   return conn.exec(dialect_->number(sql), params);
 }
 
+sql::Result SqlStore::exec_prepared(sql::Connection& conn, const std::string& sql,
+                                    const Params& params) const {
+  return conn.exec_prepared(dialect_->number(sql), params);
+}
+
 namespace {
 
 /// The transaction a run_atomically group holds on this thread; store calls made inside join it.
@@ -2100,8 +2105,11 @@ void SqlStore::append_audit(std::vector<AuditEntry>& entries, const AuditHasher&
   const std::size_t per_statement = dialect_->rows_per_insert();
   transact(true, [&](sql::Connection& c) {
     const std::string lock = dialect_->audit_lock();
-    if (!lock.empty()) exec(c, lock, {kAuditLockKey});
-    auto last = exec(c, "SELECT last_seq, last_hash FROM audit_batches ORDER BY first_seq DESC LIMIT 1", {});
+    // The writer runs these statements for every batch: they are prepared, which spares PostgreSQL planning
+    // the insert with its ~250 KB entries value folded in as a constant (a fifth of its work per batch).
+    if (!lock.empty()) exec_prepared(c, lock, {kAuditLockKey});
+    auto last =
+        exec_prepared(c, "SELECT last_seq, last_hash FROM audit_batches ORDER BY first_seq DESC LIMIT 1", {});
     std::int64_t seq = last.rows.empty() ? 0 : last.rows[0].integer(0);
     std::string prev = last.rows.empty() ? std::string() : last.rows[0].text(1);
     for (auto& e : entries) {
@@ -2127,11 +2135,12 @@ void SqlStore::append_audit(std::vector<AuditEntry>& entries, const AuditHasher&
         resources.emplace_back(e.resource);
       }
       const std::int64_t first_seq = batch.front().seq;
-      exec(c,
-           "INSERT INTO audit_batches (first_seq, last_seq, min_time, max_time, prev_hash, last_hash, "
-           "entries) VALUES (?, ?, ?, ?, ?, ?, ?)",
-           {first_seq, batch.back().seq, min_time, max_time, batch.front().prev_hash, batch.back().hash,
-            encode_audit_batch(batch)});
+      exec_prepared(
+          c,
+          "INSERT INTO audit_batches (first_seq, last_seq, min_time, max_time, prev_hash, last_hash, "
+          "entries) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          {first_seq, batch.back().seq, min_time, max_time, batch.front().prev_hash, batch.back().hash,
+           encode_audit_batch(batch)});
       audit_index_rows(principals, first_seq, per_statement, "audit_batch_principals", "principal", run);
       audit_index_rows(resources, first_seq, per_statement, "audit_batch_resources", "resource", run);
     }

@@ -206,6 +206,8 @@ class SqlStore : public Store {
 
   /// Runs `sql` (with `?` placeholders) on `conn`.
   sql::Result exec(sql::Connection& conn, const std::string& sql, const sql::Params& params) const;
+  /// exec() as a statement prepared once per connection (sql::Connection::exec_prepared).
+  sql::Result exec_prepared(sql::Connection& conn, const std::string& sql, const sql::Params& params) const;
 
   std::unique_ptr<sql::Dialect> dialect_;
   std::span<const migrations::Migration> migrations_;

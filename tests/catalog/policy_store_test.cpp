@@ -1224,6 +1224,26 @@ TEST_P(PolicyStore, AuditAppendChainsEntries) {
   EXPECT_TRUE(store_->scan_audit(3, 10).empty());
 }
 
+// The append's statements are prepared once per connection (PostgreSQL): a connection that dies takes its
+// prepared statements with it, and the appends after it prepare them again on a new one.
+TEST_P(PolicyStore, AuditAppendsPrepareAgainAfterLostConnections) {
+  if (is_sqlite()) GTEST_SKIP() << "connections to an embedded file cannot be lost";
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 2; ++i) {
+      std::vector<AuditEntry> batch = {audit("user:alice", "GetTable", "table/sales/orders", "allow", 1000)};
+      store_->append_audit(batch, test_hash);
+      EXPECT_EQ(batch[0].seq, 2 * round + i + 1);
+    }
+    EXPECT_GE(backend_.terminate_connections(), 1u);
+  }
+  auto all = store_->scan_audit(0, 10);
+  ASSERT_EQ(all.size(), 6u);
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].seq, static_cast<std::int64_t>(i) + 1);
+    EXPECT_EQ(all[i].prev_hash, i == 0 ? std::string() : all[i - 1].hash);
+    EXPECT_EQ(all[i].hash, test_hash(all[i]));
+  }
+}
 TEST_P(PolicyStore, AuditTextIsMadeStorableBeforeHashing) {
   AuditEntry e = audit("user:alice", "GetTable", std::string(5000, 'r'), "allow", 1000);
   e.detail = std::string("nul\0byte", 8);

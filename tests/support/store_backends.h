@@ -143,6 +143,17 @@ class FreshStore {
   /// The schema, also the application_name of the store's connections ("" on SQLite).
   const std::string& schema() const { return schema_; }
 
+  /// Ends every server connection of the stores on this schema (pg_terminate_backend), as a server restart
+  /// or a network failure would; returns how many it ended. PostgreSQL only.
+  std::size_t terminate_connections() const {
+    pqxx::connection c(base_url_);
+    pqxx::nontransaction tx(c);
+    return tx
+        .exec_params("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+                     schema_)
+        .size();
+  }
+
   /// A new store object on this location (each call is another node on the same data).
   std::unique_ptr<catalog::Store> open(int pool_size = 4) const {
     return sqlite_ ? catalog::open_store(dir_.string(), "", pool_size)
