@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <string>
 
+#include "cairn/catalog/byte_scan.h"
 #include "cairn/catalog/civil_date.h"
 #include "cairn/catalog/error.h"
 #include "cairn/catalog/names.h"
@@ -162,13 +163,13 @@ bool put_string(std::string& out, std::string_view text) {
   out += '"';
   bool ascii = true;
   std::size_t run = 0;  // start of the bytes not yet copied
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  for (std::size_t i = catalog::text::find_json_special(text); i < text.size();
+       i = catalog::text::find_json_special(text, i + 1)) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
       ascii = false;
       continue;
     }
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(text.data() + run, i - run);
     run = i + 1;
     out += '\\';

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cairn/catalog/byte_scan.h"
 #include "cairn/catalog/error.h"
 #include "cairn/catalog/model_json.h"
 #include "cairn/catalog/names.h"
@@ -1187,9 +1188,8 @@ constexpr std::size_t kMaxAuditResource = 1024;
 /// Makes `text` storable in every backend before it is hashed: NUL bytes, and every non-ASCII byte of text
 /// that is not valid UTF-8, become '?'; then it is cut to `max` bytes at a character boundary.
 void storable(std::string& text, std::size_t max = std::string::npos) {
-  bool plain = true;  // ASCII without NUL, the common case: nothing to replace
-  for (char c : text) plain &= c != '\0' && static_cast<unsigned char>(c) < 0x80;
-  if (!plain) {
+  // ASCII without NUL, the common case, needs nothing replaced.
+  if (catalog::text::find_nul_or_non_ascii(text) != text.size()) {
     const bool utf8 = is_valid_utf8(text);
     for (char& c : text) {
       if (c == '\0' || (!utf8 && static_cast<unsigned char>(c) >= 0x80)) c = '?';
@@ -1398,14 +1398,17 @@ std::optional<std::vector<AuditEntry>> decode_audit_batch(std::string prev_hash,
 }
 
 /// Inserts one (key, first_seq) row into `table` (audit_batch_principals or audit_batch_resources, whose key
-/// column is `column`) for every distinct key of `keys`, `per_statement` rows per statement. A row left
+/// column is `column`) for every key of `distinct`, in order, `per_statement` rows per statement. A row left
 /// behind by a batch removed behind the store's back is kept (ON CONFLICT DO NOTHING): it names the same
 /// first_seq.
 template <class Run>
-void audit_index_rows(std::vector<std::string_view>& keys, std::int64_t first_seq, std::size_t per_statement,
-                      const std::string& table, const std::string& column, Run&& run) {
+void audit_index_rows(const std::unordered_set<std::string_view>& distinct, std::int64_t first_seq,
+                      std::size_t per_statement, const std::string& table, const std::string& column,
+                      Run&& run) {
+  // A batch has a thousand entries and few distinct keys: collecting them in a hash set costs a fraction of
+  // sorting all thousand (which was 6% of the audit writer's CPU).
+  std::vector<std::string_view> keys(distinct.begin(), distinct.end());
   std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   for (std::size_t start = 0; start < keys.size(); start += per_statement) {
     const std::size_t end = std::min(keys.size(), start + per_statement);
     std::string text = "INSERT INTO " + table + " (" + column + ", first_seq) VALUES ";
@@ -2119,8 +2122,8 @@ void SqlStore::append_audit(std::vector<AuditEntry>& entries, const AuditHasher&
       prev = e.hash;
     }
     auto run = [&](const std::string& text, const Params& params) { exec(c, text, params); };
-    std::vector<std::string_view> principals;
-    std::vector<std::string_view> resources;
+    std::unordered_set<std::string_view> principals;
+    std::unordered_set<std::string_view> resources;
     for (std::size_t start = 0; start < entries.size(); start += kMaxAuditBatch) {
       const std::span<const AuditEntry> batch(entries.data() + start,
                                               std::min(kMaxAuditBatch, entries.size() - start));
@@ -2131,8 +2134,8 @@ void SqlStore::append_audit(std::vector<AuditEntry>& entries, const AuditHasher&
       for (const AuditEntry& e : batch) {
         min_time = std::min(min_time, e.time);
         max_time = std::max(max_time, e.time);
-        principals.emplace_back(e.principal);
-        resources.emplace_back(e.resource);
+        principals.insert(e.principal);
+        resources.insert(e.resource);
       }
       const std::int64_t first_seq = batch.front().seq;
       exec_prepared(

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "cairn/catalog/byte_scan.h"
 #include "cairn/catalog/error.h"
 
 namespace cairn::catalog {
@@ -116,6 +117,61 @@ TEST(Names, Utf8Helpers) {
             2u);
   EXPECT_EQ(quote_for_message("a\x01\xff"), "'a\\x01\\xff'");
   EXPECT_EQ(quote_for_message(std::string(100, 'x')), "'" + std::string(64, 'x') + "...'");
+}
+
+// --- byte_scan.h: the word-at-a-time searches agree with a byte-by-byte one ------------------------------
+
+std::size_t naive_find(std::string_view text, std::size_t from, bool (*special)(unsigned char)) {
+  for (std::size_t i = from; i < text.size(); ++i) {
+    if (special(static_cast<unsigned char>(text[i]))) return i;
+  }
+  return text.size();
+}
+
+bool json_special(unsigned char c) {
+  return c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+}
+
+bool nul_or_non_ascii(unsigned char c) {
+  return c == 0 || c >= 0x80;
+}
+
+TEST(ByteScan, EveryByteValueAtEveryPositionOfAWordAndItsTail) {
+  // Every byte value at each position of strings of 0..19 bytes (two words and a tail), over a background of
+  // bytes that are never special, then just below and above the borders the expressions test (0x1f/0x20,
+  // 0x7f/0x80, 0x21-0x23 around '"', 0x5b-0x5d around '\\'), from every start position.
+  for (char background : {'a', ' ', '~', '!', '#', '[', ']', '\x7f'}) {
+    for (std::size_t size = 0; size < 20; ++size) {
+      for (std::size_t pos = 0; pos < size; ++pos) {
+        for (int value = 0; value < 256; ++value) {
+          std::string s(size, background);
+          s[pos] = static_cast<char>(value);
+          for (std::size_t from = 0; from <= size; ++from) {
+            ASSERT_EQ(text::find_json_special(s, from), naive_find(s, from, json_special))
+                << "byte " << value << " at " << pos << " of " << size << " from " << from;
+            ASSERT_EQ(text::find_nul_or_non_ascii(s, from), naive_find(s, from, nul_or_non_ascii))
+                << "byte " << value << " at " << pos << " of " << size << " from " << from;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(ByteScan, TwoSpecialBytesInOneWordFindTheFirst) {
+  // A borrow from a special byte may mark bytes above it; the byte-by-byte search within the word is exact.
+  for (std::size_t first = 0; first < 8; ++first) {
+    for (std::size_t second = first + 1; second < 8; ++second) {
+      for (unsigned char a : {0x00, 0x01, 0x1f, 0x22, 0x5c, 0x80, 0xff}) {
+        for (unsigned char b : {0x00, 0x1f, 0x22, 0x5c, 0xc3}) {
+          std::string s(8, 'x');
+          s[first] = static_cast<char>(a);
+          s[second] = static_cast<char>(b);
+          EXPECT_EQ(text::find_json_special(s), first);
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
