@@ -5,7 +5,9 @@
 # authorizer and a store read cost on top of it, independent of how fast this machine happens to be today.
 #   bench/api_throughput.sh [BUILD_DIR] [SECONDS_PER_ROUND] [CONNECTIONS]
 # Rounds alternate healthz/GetTable three times per store; the medians are reported, with cairnd's CPU time per
-# request (from /proc; the store server's own CPU on PostgreSQL is not in it). A GetTable round's time includes
+# request (from /proc; the store server's own CPU on PostgreSQL is not in it). On a virtual machine the
+# hypervisor may take CPU from a round ("steal" in /proc/stat): the steal-corrected ratios divide each
+# round's requests/s by the share of the machine left to it, and the largest share taken is printed. A GetTable round's time includes
 # the wait, after it, until its audit entries are all in the store (the longest such drain is printed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,18 +42,24 @@ drain_seconds() {
     --requests 1 --sign --json --path "/v1/audit?limit=1&from=2999-01-01T00:00:00Z" |
     python3 -c 'import json,sys; r=json.load(sys.stdin); assert r["errors"] == 0, r; print(r["latency_ms"]["max"] / 1000)'
 }
+# "steal total" jiffies of all CPUs from /proc/stat: time the hypervisor gave to other guests, and all time.
+cpu_ticks() { awk '/^cpu /{print $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
 # One loadgen round against cairnd (pid $pid): prints "requests/s cairnd-CPU-microseconds-per-request
-# audit-drain-seconds". Requests/s counts the audit drain after the round as part of the round's time. The
-# CPU is taken over the whole run (warm-up and drain included) and divided by the requests answered in it
-# at the measured rate: far less noisy than the throughput on a shared machine.
+# audit-drain-seconds stolen-fraction". Requests/s counts the audit drain after the round as part of the
+# round's time. The CPU is taken over the whole run (warm-up and drain included) and divided by the requests
+# answered in it at the measured rate: far less noisy than the throughput on a shared machine. The stolen
+# fraction is the share of the machine's CPU time that the hypervisor gave to other guests during the round
+# (the steal column of /proc/stat; 0 on bare metal).
 round() {
-  local before after out drain
+  local before after out drain ticks_before ticks_after
+  ticks_before=$(cpu_ticks)
   before=$(cpu_seconds "$pid")
   out=$("$bin/bench/cairn-loadgen" --endpoint "$ep" --connections "$conns" --duration "$secs" --warmup 1 --json "$@")
   drain=$(drain_seconds)
   after=$(cpu_seconds "$pid")
-  python3 -c 'import json,sys; j=json.loads(sys.argv[1]); d=j["duration_s"]; drain=float(sys.argv[5]); r=j["responses"]/(d+drain); print(r, (float(sys.argv[3]) - float(sys.argv[2])) / (j["requests_per_second"] * (float(sys.argv[4]) + 1)) * 1e6, drain)' \
-    "$out" "$before" "$after" "$secs" "$drain"
+  ticks_after=$(cpu_ticks)
+  python3 -c 'import json,sys; j=json.loads(sys.argv[1]); d=j["duration_s"]; drain=float(sys.argv[5]); r=j["responses"]/(d+drain); s0,t0=map(int,sys.argv[6].split()); s1,t1=map(int,sys.argv[7].split()); print(r, (float(sys.argv[3]) - float(sys.argv[2])) / (j["requests_per_second"] * (float(sys.argv[4]) + 1)) * 1e6, drain, (s1 - s0) / max(1, t1 - t0))' \
+    "$out" "$before" "$after" "$secs" "$drain" "$ticks_before" "$ticks_after"
 }
 
 run_store() {
@@ -70,21 +78,30 @@ run_store() {
   asecret=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["analyst"]["secret_access_key"])' "$tmp/datagen.json")
   local paths=()
   for t in $(seq 0 19); do paths+=(--path "/v1/databases/bench_db0/tables/t$t"); done
-  local h=() g=() a=() hc=() gc=() ac=() drains=() rps cpu drain
+  # h/g/a: requests/s of /healthz, admin and analyst rounds; *c: cairnd CPU per request; *s: the same
+  # requests/s divided by the share of the machine the hypervisor left to this guest during the round.
+  local h=() g=() a=() hc=() gc=() ac=() hs=() gs=() as=() drains=() steals=() rps cpu drain stolen
   for _ in 1 2 3; do
-    read -r rps cpu drain <<<"$(round --path /healthz)"
-    h+=("$rps"); hc+=("$cpu")
-    read -r rps cpu drain <<<"$(AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret round --sign "${paths[@]}")"
-    g+=("$rps"); gc+=("$cpu"); drains+=("$drain")
-    read -r rps cpu drain <<<"$(AWS_ACCESS_KEY_ID=$akey AWS_SECRET_ACCESS_KEY=$asecret round --sign "${paths[@]}")"
-    a+=("$rps"); ac+=("$cpu"); drains+=("$drain")
+    read -r rps cpu drain stolen <<<"$(round --path /healthz)"
+    h+=("$rps"); hc+=("$cpu"); hs+=("$(python3 -c "print($rps / (1 - $stolen))")"); steals+=("$stolen")
+    read -r rps cpu drain stolen <<<"$(AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret round --sign "${paths[@]}")"
+    g+=("$rps"); gc+=("$cpu"); gs+=("$(python3 -c "print($rps / (1 - $stolen))")"); steals+=("$stolen")
+    drains+=("$drain")
+    read -r rps cpu drain stolen <<<"$(AWS_ACCESS_KEY_ID=$akey AWS_SECRET_ACCESS_KEY=$asecret round --sign "${paths[@]}")"
+    a+=("$rps"); ac+=("$cpu"); as+=("$(python3 -c "print($rps / (1 - $stolen))")"); steals+=("$stolen")
+    drains+=("$drain")
   done
-  local hm gm am
+  local hm gm am hsm gsm asm
   hm=$(printf '%s\n' "${h[@]}" | median)
   gm=$(printf '%s\n' "${g[@]}" | median)
   am=$(printf '%s\n' "${a[@]}" | median)
-  printf '| %s | %.0f | %.0f | %.0f | %.3f | %.3f | %.1f / %.1f / %.1f | %.0f |\n' "$name" "$hm" "$gm" "$am" \
-    "$(python3 -c "print($gm/$hm)")" "$(python3 -c "print($am/$hm)")" \
+  hsm=$(printf '%s\n' "${hs[@]}" | median)
+  gsm=$(printf '%s\n' "${gs[@]}" | median)
+  asm=$(printf '%s\n' "${as[@]}" | median)
+  printf '| %s | %.0f | %.0f | %.0f | %.3f | %.3f | %.3f / %.3f | %.1f | %.1f / %.1f / %.1f | %.0f |\n' "$name" \
+    "$hm" "$gm" "$am" "$(python3 -c "print($gm/$hm)")" "$(python3 -c "print($am/$hm)")" \
+    "$(python3 -c "print($gsm/$hsm)")" "$(python3 -c "print($asm/$hsm)")" \
+    "$(printf '%s\n' "${steals[@]}" | sort -g | tail -1 | awk '{print $1 * 100}')" \
     "$(printf '%s\n' "${hc[@]}" | median)" "$(printf '%s\n' "${gc[@]}" | median)" \
     "$(printf '%s\n' "${ac[@]}" | median)" "$(printf '%s\n' "${drains[@]}" | sort -g | tail -1 | awk '{print $1 * 1000}')"
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
@@ -92,8 +109,8 @@ run_store() {
 
 ep=""
 echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "| store | /healthz req/s | GetTable as admin req/s | governed GetTable as analyst req/s | admin / healthz | analyst / healthz | cairnd CPU µs/request (healthz / admin / analyst) | longest audit drain, ms |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| store | /healthz req/s | GetTable as admin req/s | governed GetTable as analyst req/s | admin / healthz | analyst / healthz | same, steal-corrected (admin / analyst) | most CPU stolen in a round, % | cairnd CPU µs/request (healthz / admin / analyst) | longest audit drain, ms |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 run_store sqlite
 url=$("$root/scripts/pg.sh" start "$tmp/pg")
 run_store postgres --database-url "$url"
