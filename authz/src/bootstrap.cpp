@@ -91,12 +91,30 @@ BootstrapResult bootstrap_admin(catalog::Store& store, const SecretBox& box, con
         "[cairn]\naws_access_key_id = " + key_id + "\naws_secret_access_key = " + secret + "\n", true);
   }
 
+  // Nodes sharing a store may start together on a new database: another node may create the administrator,
+  // or its key from the same environment, between the check above and the writes below. Its bootstrap then
+  // stands; this node's generated credentials, which no stored key matches, are removed.
+  auto lost_the_race = [&] {
+    if (!result.credentials_file.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove(result.credentials_file, ignored);
+    }
+    spdlog::info("the administrator was created by another node sharing this store");
+    return BootstrapResult{};
+  };
   if (!resume) {
     catalog::Principal admin;
     admin.kind = catalog::PrincipalKind::User;
     admin.name = std::string(kAdminUser);
     admin.description = "bootstrap administrator";
-    store.create_principal(admin);
+    try {
+      store.create_principal(admin);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::AlreadyExists) throw;
+      // A generated key is this node's alone: the other node's bootstrap adds its own. A key from the
+      // environment is every node's: it is added below unless the other node already did.
+      if (!env_id) return lost_the_race();
+    }
   }
   catalog::AccessKey key;
   key.access_key_id = key_id;
@@ -104,7 +122,12 @@ BootstrapResult bootstrap_admin(catalog::Store& store, const SecretBox& box, con
   key.owner_name = std::string(kAdminUser);
   key.status = catalog::AccessKeyStatus::Active;
   key.sealed_secret = box.seal(secret);
-  store.create_access_key(key);
+  try {
+    store.create_access_key(key);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::AlreadyExists) throw;
+    return lost_the_race();
+  }
 
   result.created = true;
   result.access_key_id = key_id;

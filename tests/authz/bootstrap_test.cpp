@@ -8,12 +8,17 @@
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
+
+#include <latch>
+#include <thread>
 
 #include "authz/store_fixture.h"
 #include "cairn/authz/identity.h"
 #include "cairn/catalog/error.h"
 #include "cairn/catalog/store.h"
+#include "support/store_backends.h"
 
 // Fixtures live outside cairn::authz so that the test suites can be named after what they test.
 namespace {
@@ -188,5 +193,84 @@ TEST_F(Bootstrap, StoreWithOtherPrincipalsIsLeftAlone) {
   EXPECT_FALSE(bootstrap_admin(db_.store(), box_, kCatalog, db_.dir().string()).created);
   EXPECT_FALSE(db_.store().get_principal(PrincipalKind::User, "admin").has_value());
 }
+
+/// Two nodes bootstrapping one new store at the same moment (two cairnd processes started together on a new
+/// PostgreSQL database): neither fails, and the administrator ends up with the keys of the nodes that report
+/// having created one.
+class BootstrapRace : public ::testing::TestWithParam<std::string> {
+ protected:
+  ~BootstrapRace() override {
+    ::unsetenv("CAIRN_ADMIN_ACCESS_KEY_ID");
+    ::unsetenv("CAIRN_ADMIN_SECRET_ACCESS_KEY");
+  }
+
+  struct Node {
+    std::unique_ptr<catalog::Store> store;
+    TempStore data_dir;  // the node's own data directory (its store object is on `backend`)
+    BootstrapResult result;
+    std::string error;
+  };
+
+  /// Runs `rounds` races on new stores; `check` inspects each one's outcome.
+  template <class Check>
+  void race(int rounds, Check&& check) {
+    const SecretBox box(std::string(32, 'b'));
+    for (int round = 0; round < rounds; ++round) {
+      test::FreshStore backend;
+      if (!backend.create(GetParam(), "bootstrap")) GTEST_SKIP() << test::no_database_url_reason("this test");
+      std::vector<Node> nodes(2);
+      for (Node& n : nodes) n.store = backend.open();
+      std::latch start(2);
+      std::vector<std::thread> threads;
+      for (Node& n : nodes) {
+        threads.emplace_back([&] {
+          start.arrive_and_wait();
+          try {
+            n.result = bootstrap_admin(*n.store, box, kCatalog, n.data_dir.dir().string());
+          } catch (const std::exception& e) {
+            n.error = e.what();
+          }
+        });
+      }
+      for (auto& t : threads) t.join();
+      for (const Node& n : nodes) ASSERT_EQ(n.error, "") << "round " << round;
+      ASSERT_TRUE(nodes[0].store->get_principal(PrincipalKind::User, "admin")) << "round " << round;
+      std::set<std::string> keys;
+      for (const auto& k : nodes[0].store->list_access_keys(PrincipalKind::User, "admin")) {
+        keys.insert(k.access_key_id);
+      }
+      check(nodes, keys, round);
+      nodes.clear();
+    }
+  }
+};
+
+TEST_P(BootstrapRace, WithTheKeyFromTheEnvironmentOneKeyIsCreated) {
+  ::setenv("CAIRN_ADMIN_ACCESS_KEY_ID", "AKIARACE000000000001", 1);
+  ::setenv("CAIRN_ADMIN_SECRET_ACCESS_KEY", "race-secret-0000000000", 1);
+  race(20, [](const std::vector<Node>& nodes, const std::set<std::string>& keys, int round) {
+    EXPECT_EQ(keys, std::set<std::string>{"AKIARACE000000000001"}) << "round " << round;
+    EXPECT_EQ(nodes[0].result.created + nodes[1].result.created, 1) << "round " << round;
+  });
+}
+
+TEST_P(BootstrapRace, WithGeneratedKeysEveryReportedKeyExistsAndNoOtherIsLeftBehind) {
+  race(20, [](const std::vector<Node>& nodes, const std::set<std::string>& keys, int round) {
+    std::set<std::string> reported;
+    for (const Node& n : nodes) {
+      const auto file = n.data_dir.dir() / "admin-credentials";
+      if (n.result.created) {
+        reported.insert(n.result.access_key_id);
+        EXPECT_TRUE(std::filesystem::exists(file)) << "round " << round;
+      } else {
+        EXPECT_FALSE(std::filesystem::exists(file)) << "a credentials file without a key, round " << round;
+      }
+    }
+    EXPECT_FALSE(reported.empty()) << "round " << round;
+    EXPECT_EQ(keys, reported) << "round " << round;
+  });
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, BootstrapRace, test::store_backends(), test::backend_test_name);
 
 }  // namespace
