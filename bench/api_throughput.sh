@@ -3,18 +3,20 @@
 # stores: as the administrator, and as an analyst whose every table is governed (column exclusion, a data cells
 # filter with a mask, a tag policy; 2,000 further grants to other users in the policy). /healthz is the ceiling of the HTTP stack alone; the ratio shows what SigV4 verification, the
 # authorizer and a store read cost on top of it, independent of how fast this machine happens to be today.
-#   bench/api_throughput.sh [BUILD_DIR] [SECONDS_PER_ROUND] [CONNECTIONS]
-# Rounds alternate healthz/GetTable three times per store; the medians are reported, with cairnd's CPU time per
-# request (from /proc; the store server's own CPU on PostgreSQL is not in it). On a virtual machine the
-# hypervisor may take CPU from a round ("steal" in /proc/stat): the steal-corrected ratios divide each
-# round's requests/s by the share of the machine left to it, and the largest share taken is printed. A GetTable round's time includes
-# the wait, after it, until its audit entries are all in the store (the longest such drain is printed).
+#   bench/api_throughput.sh [BUILD_DIR] [SECONDS_PER_ROUND] [CONNECTIONS] [ROUNDS]
+# Rounds alternate healthz/GetTable ROUNDS times (default 5) per store; the medians are reported, with cairnd's
+# CPU time per request (from /proc; the store server's own CPU on PostgreSQL is not in it). On a virtual
+# machine the hypervisor may take CPU from a round ("steal" in /proc/stat): the steal-corrected ratios divide
+# each round's requests/s by the share of the machine left to it, and the largest share taken is printed. A
+# GetTable round's time includes the wait, after it, until its audit entries are all in the store (the longest
+# such drain is printed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 build=${1:-build}
 secs=${2:-5}
 conns=${3:-16}
+rounds=${4:-5}
 bin=$root/$build
 cairnd=${CAIRND:-$bin/api/cairnd}  # CAIRND=path measures that binary (with this build's load generator)
 key=AKIABENCHMARK0000001
@@ -81,7 +83,7 @@ run_store() {
   # h/g/a: requests/s of /healthz, admin and analyst rounds; *c: cairnd CPU per request; *s: the same
   # requests/s divided by the share of the machine the hypervisor left to this guest during the round.
   local h=() g=() a=() hc=() gc=() ac=() hs=() gs=() as=() drains=() steals=() rps cpu drain stolen
-  for _ in 1 2 3; do
+  for _ in $(seq 1 "$rounds"); do
     read -r rps cpu drain stolen <<<"$(round --path /healthz)"
     h+=("$rps"); hc+=("$cpu"); hs+=("$(python3 -c "print($rps / (1 - $stolen))")"); steals+=("$stolen")
     read -r rps cpu drain stolen <<<"$(AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret round --sign "${paths[@]}")"
