@@ -47,8 +47,8 @@ drain_seconds() {
 # "steal total" jiffies of all CPUs from /proc/stat: time the hypervisor gave to other guests, and all time.
 cpu_ticks() { awk '/^cpu /{print $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
 # One loadgen round against cairnd (pid $pid): prints "requests/s cairnd-CPU-microseconds-per-request
-# audit-drain-seconds stolen-fraction". Requests/s counts the audit drain after the round as part of the
-# round's time. The CPU is taken over the whole run (warm-up and drain included) and divided by the requests
+# audit-drain-seconds stolen-fraction steal-corrected-requests/s". Requests/s counts the audit drain after the
+# round as part of the round's time. The CPU is taken over the whole run (warm-up and drain included) and divided by the requests
 # answered in it at the measured rate: far less noisy than the throughput on a shared machine. The stolen
 # fraction is the share of the machine's CPU time that the hypervisor gave to other guests during the round
 # (the steal column of /proc/stat; 0 on bare metal).
@@ -60,7 +60,7 @@ round() {
   drain=$(drain_seconds)
   after=$(cpu_seconds "$pid")
   ticks_after=$(cpu_ticks)
-  python3 -c 'import json,sys; j=json.loads(sys.argv[1]); d=j["duration_s"]; drain=float(sys.argv[5]); r=j["responses"]/(d+drain); s0,t0=map(int,sys.argv[6].split()); s1,t1=map(int,sys.argv[7].split()); print(r, (float(sys.argv[3]) - float(sys.argv[2])) / (j["requests_per_second"] * (float(sys.argv[4]) + 1)) * 1e6, drain, (s1 - s0) / max(1, t1 - t0))' \
+  python3 -c 'import json,sys; j=json.loads(sys.argv[1]); d=j["duration_s"]; drain=float(sys.argv[5]); r=j["responses"]/(d+drain); s0,t0=map(int,sys.argv[6].split()); s1,t1=map(int,sys.argv[7].split()); stolen=(s1 - s0) / max(1, t1 - t0); print(r, (float(sys.argv[3]) - float(sys.argv[2])) / (j["requests_per_second"] * (float(sys.argv[4]) + 1)) * 1e6, drain, stolen, r / (1 - stolen))' \
     "$out" "$before" "$after" "$secs" "$drain" "$ticks_before" "$ticks_after"
 }
 
@@ -82,16 +82,18 @@ run_store() {
   for t in $(seq 0 19); do paths+=(--path "/v1/databases/bench_db0/tables/t$t"); done
   # h/g/a: requests/s of /healthz, admin and analyst rounds; *c: cairnd CPU per request; *s: the same
   # requests/s divided by the share of the machine the hypervisor left to this guest during the round.
-  local h=() g=() a=() hc=() gc=() ac=() hs=() gs=() as=() drains=() steals=() rps cpu drain stolen
+  local h=() g=() a=() hc=() gc=() ac=() hs=() gs=() as=() drains=() steals=()
+  # Appends one round's figures (the output of round) to the arrays of its kind: rps, CPU, corrected rps.
+  take() {
+    local -n rps_of=$1 cpu_of=$2 corrected_of=$3
+    local rps cpu drain stolen corrected
+    read -r rps cpu drain stolen corrected <<<"$4"
+    rps_of+=("$rps"); cpu_of+=("$cpu"); corrected_of+=("$corrected"); steals+=("$stolen"); drains+=("$drain")
+  }
   for _ in $(seq 1 "$rounds"); do
-    read -r rps cpu drain stolen <<<"$(round --path /healthz)"
-    h+=("$rps"); hc+=("$cpu"); hs+=("$(python3 -c "print($rps / (1 - $stolen))")"); steals+=("$stolen")
-    read -r rps cpu drain stolen <<<"$(AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret round --sign "${paths[@]}")"
-    g+=("$rps"); gc+=("$cpu"); gs+=("$(python3 -c "print($rps / (1 - $stolen))")"); steals+=("$stolen")
-    drains+=("$drain")
-    read -r rps cpu drain stolen <<<"$(AWS_ACCESS_KEY_ID=$akey AWS_SECRET_ACCESS_KEY=$asecret round --sign "${paths[@]}")"
-    a+=("$rps"); ac+=("$cpu"); as+=("$(python3 -c "print($rps / (1 - $stolen))")"); steals+=("$stolen")
-    drains+=("$drain")
+    take h hc hs "$(round --path /healthz)"
+    take g gc gs "$(AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret round --sign "${paths[@]}")"
+    take a ac as "$(AWS_ACCESS_KEY_ID=$akey AWS_SECRET_ACCESS_KEY=$asecret round --sign "${paths[@]}")"
   done
   local hm gm am hsm gsm asm
   hm=$(printf '%s\n' "${h[@]}" | median)

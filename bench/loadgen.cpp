@@ -104,7 +104,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
         endpoints_(std::move(endpoints)),
         strand_(net::make_strand(ioc)),
         stream_(strand_),
-        retry_timer_(strand_) {}
+        retry_timer_(strand_),
+        wire_cache_(config.paths.size()) {}
 
   void start() {
     net::post(strand_, [self = shared_from_this()] { self->connect(); });
@@ -149,7 +150,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// every request in full.
   const std::string& wire_request(std::size_t path) {
     const std::int64_t second = config_.sign ? static_cast<std::int64_t>(std::time(nullptr)) : 0;
-    if (wire_cache_.empty()) wire_cache_.resize(config_.paths.size());
     const std::string& target = config_.paths[path];
     auto& entry = wire_cache_[path];
     if (entry.first != second || entry.second.empty()) {
