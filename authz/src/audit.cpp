@@ -105,7 +105,9 @@ std::string audit_hash(const catalog::AuditEntry& entry) {
   thread_local std::string form;
   form.clear();
   put_canonical_form(form, entry);
-  return detail::hex_encode(detail::sha256_raw(form));
+  std::string hex(64, '\0');
+  detail::hex_encode_to(detail::sha256(form), hex.data());
+  return hex;
 }
 
 AuditVerification verify_audit(catalog::Store& store,

@@ -70,6 +70,7 @@ Caller Authenticator::authenticate(const RequestView& req, std::int64_t now_seco
     auto entry = std::make_shared<CachedKey>();
     entry->kind = key->owner_kind;
     entry->owner = key->owner_name;
+    entry->arn = PrincipalRef{key->owner_kind, key->owner_name}.arn(catalog_id_);
     entry->expires = now + cache_ttl_;
     try {
       entry->secret = box_.open(key->sealed_secret);
@@ -111,7 +112,7 @@ Caller Authenticator::authenticate(const RequestView& req, std::int64_t now_seco
 
   Caller caller;
   caller.principal = PrincipalRef{entry.kind, entry.owner};
-  caller.arn = caller.principal.arn(catalog_id_);
+  caller.arn = entry.arn;
   caller.access_key_id = std::move(auth->access_key_id);
   caller.groups = entry.groups;
   caller.is_admin = is_administrator(caller.principal);

@@ -153,7 +153,7 @@ struct MacContext {
 
 }  // namespace
 
-std::string sha256_raw(std::string_view data) {
+Digest sha256(std::string_view data) {
   // Every signed request hashes its canonical request, and the audit writer every entry: each thread reuses
   // one digest context instead of the one EVP_Digest allocates, initialises and frees per call.
   struct DigestContext {
@@ -164,24 +164,24 @@ std::string sha256_raw(std::string_view data) {
     DigestContext& operator=(const DigestContext&) = delete;
   };
   thread_local DigestContext dc;
-  unsigned char digest[EVP_MAX_MD_SIZE];
+  Digest digest;
   unsigned int len = 0;
   if (dc.ctx == nullptr || EVP_DigestInit_ex2(dc.ctx, sha256_md(), nullptr) != 1 ||
       EVP_DigestUpdate(dc.ctx, data.data(), data.size()) != 1 ||
-      EVP_DigestFinal_ex(dc.ctx, digest, &len) != 1) {
+      EVP_DigestFinal_ex(dc.ctx, digest.data(), &len) != 1 || len != digest.size()) {
     throw Error(ErrorCode::Internal, "SHA-256 failed");
   }
-  return std::string(reinterpret_cast<const char*>(digest), len);
+  return digest;
 }
 
-std::string hmac_sha256(std::string_view key, std::string_view data) {
+Digest hmac_sha256_digest(std::string_view key, std::string_view data) {
   thread_local MacContext mc;
   // The key this thread's context holds. Verifying a request signs with the same cached signing key as the
   // request before it (one per access key and day): EVP_MAC_init with a null key restarts from the keyed
   // state instead of hashing the key into it again.
   thread_local std::string keyed_with;
   thread_local bool keyed = false;
-  unsigned char mac[EVP_MAX_MD_SIZE];
+  Digest mac;
   std::size_t len = 0;
   // An empty key is passed as a 1-byte buffer with length 0: EVP_MAC_init treats a null key as "keep the
   // previous key".
@@ -197,12 +197,29 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   }
   if (mc.ctx == nullptr || EVP_MAC_init(mc.ctx, key_bytes, same_key ? 0 : key.size(), nullptr) != 1 ||
       EVP_MAC_update(mc.ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
-      EVP_MAC_final(mc.ctx, mac, &len, sizeof mac) != 1) {
+      EVP_MAC_final(mc.ctx, mac.data(), &len, mac.size()) != 1 || len != mac.size()) {
     keyed = false;
     throw Error(ErrorCode::Internal, "HMAC-SHA256 failed");
   }
   keyed = true;
-  return std::string(reinterpret_cast<const char*>(mac), len);
+  return mac;
+}
+
+void hex_encode_to(const Digest& digest, char* out) {
+  for (unsigned char c : digest) {
+    *out++ = kHexDigits[c >> 4];
+    *out++ = kHexDigits[c & 0x0f];
+  }
+}
+
+std::string sha256_raw(std::string_view data) {
+  const Digest digest = sha256(data);
+  return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  const Digest mac = hmac_sha256_digest(key, data);
+  return std::string(reinterpret_cast<const char*>(mac.data()), mac.size());
 }
 
 std::string random_bytes(std::size_t n) {

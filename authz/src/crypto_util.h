@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,6 +17,16 @@ std::optional<std::string> hex_decode(std::string_view hex);
 std::string base64_encode(std::string_view data);
 /// Decodes standard base64 (padding optional, no whitespace); nullopt on any invalid character or length.
 std::optional<std::string> base64_decode(std::string_view text);
+
+/// A SHA-256 digest or HMAC-SHA256 value.
+using Digest = std::array<unsigned char, 32>;
+
+/// SHA-256 of `data`, without allocating (the per-request paths use these).
+Digest sha256(std::string_view data);
+/// HMAC-SHA256 of `data` under `key`, without allocating.
+Digest hmac_sha256_digest(std::string_view key, std::string_view data);
+/// Writes the 64 lower-case hex digits of `digest` to `out`.
+void hex_encode_to(const Digest& digest, char* out);
 
 /// Raw 32-byte SHA-256 digest.
 std::string sha256_raw(std::string_view data);

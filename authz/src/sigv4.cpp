@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 #include <ctime>
+#include <initializer_list>
 #include <string>
 
 #include "cairn/catalog/civil_date.h"
@@ -29,6 +30,12 @@ using catalog::text::uri_encode;
 /// Appends SigV4's Trimall of `value` to `out`: leading/trailing whitespace removed, inner runs of
 /// whitespace collapsed to one space.
 void append_trim_all(std::string& out, std::string_view value) {
+  // The usual value (a host, a date, a hash) has no white space at all: appended whole. Every ASCII white
+  // space character is at most ' ', so one comparison per byte finds the values that need the loop below.
+  if (std::none_of(value.begin(), value.end(), [](char c) { return static_cast<unsigned char>(c) <= ' '; })) {
+    out += value;
+    return;
+  }
   bool pending_space = false;
   bool any = false;
   for (char c : value) {
@@ -284,11 +291,17 @@ std::optional<SigV4Authorization> parse_authorization(std::string_view header, s
   return auth;
 }
 
-std::string canonical_request(const RequestView& req, const std::vector<std::string>& signed_headers,
-                              std::string_view payload_hash) {
-  std::string out;
-  out.reserve(256 + req.path.size() + req.query.size());
-  for (char c : req.method) out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+namespace {
+
+/// Appends the canonical request to `out` (what canonical_request returns).
+void append_canonical_request(std::string& out, const RequestView& req,
+                              const std::vector<std::string>& signed_headers, std::string_view payload_hash) {
+  out.reserve(out.size() + 256 + req.path.size() + req.query.size());
+  const std::size_t method_start = out.size();
+  out += req.method;
+  for (std::size_t i = method_start; i < out.size(); ++i) {
+    if (out[i] >= 'a' && out[i] <= 'z') out[i] = static_cast<char>(out[i] - 'a' + 'A');
+  }
   out.push_back('\n');
   append_canonical_uri(out, req.path);
   out.push_back('\n');
@@ -313,20 +326,40 @@ std::string canonical_request(const RequestView& req, const std::vector<std::str
   }
   out.push_back('\n');
   out += payload_hash;
+}
+
+/// Appends the string to sign to `out`: the algorithm, the request time, the credential scope (the
+/// concatenation of `scope_parts`) and the hex SHA-256 of the canonical request, one per line.
+void append_string_to_sign(std::string& out, std::string_view amz_date,
+                           std::initializer_list<std::string_view> scope_parts,
+                           const detail::Digest& canonical_hash) {
+  std::size_t scope_size = 0;
+  for (std::string_view part : scope_parts) scope_size += part.size();
+  out.reserve(out.size() + kAlgorithm.size() + amz_date.size() + scope_size + 67);
+  out += kAlgorithm;
+  out.push_back('\n');
+  out += amz_date;
+  out.push_back('\n');
+  for (std::string_view part : scope_parts) out += part;
+  out.push_back('\n');
+  const std::size_t at = out.size();
+  out.resize(at + 64);
+  detail::hex_encode_to(canonical_hash, out.data() + at);
+}
+
+}  // namespace
+
+std::string canonical_request(const RequestView& req, const std::vector<std::string>& signed_headers,
+                              std::string_view payload_hash) {
+  std::string out;
+  append_canonical_request(out, req, signed_headers, payload_hash);
   return out;
 }
 
 std::string string_to_sign(std::string_view amz_date, std::string_view scope,
                            std::string_view canonical_request) {
   std::string out;
-  out.reserve(kAlgorithm.size() + amz_date.size() + scope.size() + 67);
-  out += kAlgorithm;
-  out.push_back('\n');
-  out += amz_date;
-  out.push_back('\n');
-  out += scope;
-  out.push_back('\n');
-  out += sha256_hex(canonical_request);
+  append_string_to_sign(out, amz_date, {scope}, detail::sha256(canonical_request));
   return out;
 }
 
@@ -413,7 +446,8 @@ VerifyStatus verify_request_with_key(const RequestView& req, const SigV4Authoriz
     }
   }
 
-  std::string amz_date;
+  std::string_view amz_date;
+  std::string formatted_date;  // the Date header's time as yyyymmddThhmmssZ
   std::int64_t request_time = 0;
   if (const auto x_amz_date = first_header(req, "x-amz-date")) {
     const auto parsed = parse_amz_date(trim_ascii_space(*x_amz_date));
@@ -422,7 +456,7 @@ VerifyStatus verify_request_with_key(const RequestView& req, const SigV4Authoriz
                   "X-Amz-Date '" + std::string(trim_ascii_space(*x_amz_date)) +
                       "' is not in the form yyyymmddThhmmssZ");
     }
-    amz_date.assign(trim_ascii_space(*x_amz_date));
+    amz_date = trim_ascii_space(*x_amz_date);
     request_time = *parsed;
   } else if (const auto http_date = first_header(req, "date")) {
     const auto parsed = parse_http_date(*http_date);
@@ -430,7 +464,8 @@ VerifyStatus verify_request_with_key(const RequestView& req, const SigV4Authoriz
       return fail(VerifyStatus::Malformed, detail,
                   "Date '" + std::string(trim_ascii_space(*http_date)) + "' is not an RFC 1123 date");
     }
-    amz_date = format_amz_date(*parsed);
+    formatted_date = format_amz_date(*parsed);
+    amz_date = formatted_date;
     request_time = *parsed;
   } else {
     return fail(VerifyStatus::Malformed, detail, "missing X-Amz-Date (or Date) header");
@@ -438,18 +473,21 @@ VerifyStatus verify_request_with_key(const RequestView& req, const SigV4Authoriz
   const std::int64_t skew = request_time > now ? request_time - now : now - request_time;
   if (skew > max_skew_seconds) {
     return fail(VerifyStatus::ClockSkew, detail,
-                "request time " + amz_date + " is " + std::to_string(skew) + " seconds from server time " +
-                    format_amz_date(now) + " (at most " + std::to_string(max_skew_seconds) + " allowed)");
+                "request time " + std::string(amz_date) + " is " + std::to_string(skew) +
+                    " seconds from server time " + format_amz_date(now) + " (at most " +
+                    std::to_string(max_skew_seconds) + " allowed)");
   }
-  if (std::string_view(amz_date).substr(0, 8) != auth.date) {
-    return fail(
-        VerifyStatus::Malformed, detail,
-        "credential scope date " + auth.date + " does not match the request date " + amz_date.substr(0, 8));
+  if (amz_date.substr(0, 8) != auth.date) {
+    return fail(VerifyStatus::Malformed, detail,
+                "credential scope date " + auth.date + " does not match the request date " +
+                    std::string(amz_date.substr(0, 8)));
   }
 
   // Most requests (every GET) have no body: its hash is a constant.
-  static const std::string kEmptyBodyHash = sha256_hex("");
-  const std::string body_hash = req.body.empty() ? kEmptyBodyHash : sha256_hex(req.body);
+  static const detail::Digest kEmptyBodyDigest = detail::sha256("");
+  char body_hex[64];
+  detail::hex_encode_to(req.body.empty() ? kEmptyBodyDigest : detail::sha256(req.body), body_hex);
+  const std::string_view body_hash(body_hex, sizeof body_hex);
   if (const auto content_sha = first_header(req, "x-amz-content-sha256")) {
     const std::string_view claimed = trim_ascii_space(*content_sha);
     if (claimed == "UNSIGNED-PAYLOAD" || claimed.substr(0, 10) == "STREAMING-") {
@@ -463,19 +501,23 @@ VerifyStatus verify_request_with_key(const RequestView& req, const SigV4Authoriz
     }
   }
 
-  std::string scope;
-  scope.reserve(auth.date.size() + auth.region.size() + auth.service.size() + kTerminator.size() + 3);
-  scope += auth.date;
-  scope += '/';
-  scope += auth.region;
-  scope += '/';
-  scope += auth.service;
-  scope += '/';
-  scope += kTerminator;
-  const std::string sts = string_to_sign(amz_date, scope, canonical_request(req, signed_names, body_hash));
-  const std::string expected = detail::hex_encode(detail::hmac_sha256(signing_key(), sts));
-  if (expected.size() != auth.signature.size() ||
-      CRYPTO_memcmp(expected.data(), auth.signature.data(), expected.size()) != 0) {
+  // Per request, in two buffers and without hex-encoding the result: the claimed signature is decoded
+  // instead, and compared in constant time.
+  std::string canonical;
+  append_canonical_request(canonical, req, signed_names, body_hash);
+  std::string sts;
+  append_string_to_sign(sts, amz_date, {auth.date, "/", auth.region, "/", auth.service, "/", kTerminator},
+                        detail::sha256(canonical));
+  const detail::Digest expected = detail::hmac_sha256_digest(signing_key(), sts);
+  detail::Digest claimed{};
+  bool claimed_is_hex = auth.signature.size() == 2 * claimed.size();
+  for (std::size_t i = 0; claimed_is_hex && i < claimed.size(); ++i) {
+    const int hi = catalog::text::hex_digit_value(auth.signature[2 * i]);
+    const int lo = catalog::text::hex_digit_value(auth.signature[2 * i + 1]);
+    claimed_is_hex = hi >= 0 && lo >= 0;
+    claimed[i] = static_cast<unsigned char>((hi << 4) | lo);
+  }
+  if (!claimed_is_hex || CRYPTO_memcmp(expected.data(), claimed.data(), expected.size()) != 0) {
     return fail(VerifyStatus::BadSignature, detail,
                 "the signature does not match (check the secret access key and how the request was signed)");
   }

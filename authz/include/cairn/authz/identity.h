@@ -64,6 +64,7 @@ class Authenticator {
   struct CachedKey {
     catalog::PrincipalKind kind;
     std::string owner;
+    std::string arn;  ///< the owner's ARN, formatted once
     std::string secret;
     std::vector<std::string> groups;
     std::chrono::steady_clock::time_point expires;
