@@ -2095,7 +2095,7 @@ std::vector<DataLocation> SqlStore::list_locations_impl() {
 // per distinct principal and resource of each row. Reads find candidate batches through those index rows
 // (or the seq and time columns), in rounds of growing size, decode them and filter their entries.
 
-void SqlStore::append_audit(std::vector<AuditEntry>& entries, const AuditHasher& hasher) {
+void SqlStore::append_audit(std::span<AuditEntry> entries, const AuditHasher& hasher) {
   if (entries.empty()) return;
   const Timestamp now = now_millis();
   for (auto& e : entries) {

@@ -42,7 +42,7 @@ class SqlStore : public Store {
   /// Polls policy_epoch every 50 ms (PostgresStore overrides it with LISTEN).
   std::int64_t wait_policy_change(std::int64_t known_epoch, std::chrono::milliseconds timeout) override;
   PolicyData load_policy() override;
-  void append_audit(std::vector<AuditEntry>& entries, const AuditHasher& hasher) override;
+  void append_audit(std::span<AuditEntry> entries, const AuditHasher& hasher) override;
   Page<AuditEntry> query_audit(const AuditQuery& query, const PageRequest& page) override;
   std::vector<AuditEntry> scan_audit(std::int64_t after_seq, int limit) override;
 

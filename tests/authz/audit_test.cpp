@@ -220,6 +220,31 @@ class AuditStoreTest : public test::FreshStoreTest {
     return out;
   }
 
+  /// For the writer's rounds, with batches of 10: the store fails while the writer holds entries 1..10, so
+  /// entries 11..`last` queue up behind them; once the store is back, waits until two batches are written.
+  void hold_the_first_batch_while_recording(AuditLog& log, int last) {
+    raw_exec("ALTER TABLE audit_batches RENAME TO audit_batches_away");
+    for (int i = 1; i <= 10; ++i) log.record(entry(i));
+    for (int i = 0; i < 200 && log.queued() > 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ASSERT_EQ(log.queued(), 0u) << "the writer took the first batch";
+    for (int i = 11; i <= last; ++i) log.record(entry(i));
+    raw_exec("ALTER TABLE audit_batches_away RENAME TO audit_batches");
+    for (int i = 0; i < 2000 && log.written() < 20; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+
+  /// The log verifies and holds exactly entry(1) .. entry(n), in that order.
+  void expect_entries_in_order(int n) {
+    const AuditVerification v = verify_audit(*store_);
+    EXPECT_TRUE(v.ok) << v.problem;
+    EXPECT_EQ(v.entries, n);
+    const auto entries = all_entries();
+    ASSERT_EQ(entries.size(), static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i)
+      EXPECT_EQ(entries[static_cast<std::size_t>(i)].request_id, entry(i + 1).request_id);
+  }
+
   /// Every entry matching `query`, page by page with `limit`; checks that every page but the last is full
   /// and carries a token.
   std::vector<AuditEntry> query_all(const AuditQuery& query, int limit) {
@@ -592,13 +617,39 @@ TEST_P(AuditStoreTest, StoreOutageIsRetriedAndBackPressureBlocksRecording) {
   producer.join();
   log.stop();
   EXPECT_EQ(log.written(), 30);
-  const AuditVerification v = verify_audit(*store_);
-  EXPECT_TRUE(v.ok) << v.problem;
-  EXPECT_EQ(v.entries, 30);
-  const auto entries = all_entries();
-  ASSERT_EQ(entries.size(), 30u);
-  for (int i = 0; i < 30; ++i)
-    EXPECT_EQ(entries[static_cast<std::size_t>(i)].request_id, entry(i + 1).request_id);
+  expect_entries_in_order(30);
+}
+
+TEST_P(AuditStoreTest, WhileFullBatchesWaitTheWriterLeavesTheRestForItsNextRound) {
+  AuditLog::Options options{std::chrono::hours(1), 10, 100};
+  options.background = false;
+  AuditLog log(*store_, options);
+  hold_the_first_batch_while_recording(log, 25);
+  // Two full batches are written; the last five wait for the next round (a flush interval of an hour here)
+  // instead of going out as a short batch of their own.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(log.written(), 20);
+  EXPECT_EQ(log.waiting(), 5);
+  log.flush();
+  EXPECT_EQ(log.written(), 25);
+  EXPECT_EQ(raw_scalar("SELECT COUNT(*) FROM audit_batches"), "3");
+  EXPECT_EQ(raw_scalar("SELECT COUNT(*) FROM audit_batches WHERE last_seq - first_seq + 1 = 10"), "2");
+  expect_entries_in_order(25);
+}
+
+TEST_P(AuditStoreTest, ALeftoverIsWrittenWithTheNextRoundsEntriesInOrder) {
+  AuditLog::Options options{std::chrono::milliseconds(20), 10, 100};
+  options.background = false;
+  AuditLog log(*store_, options);
+  hold_the_first_batch_while_recording(log, 23);  // a full batch and three left over
+  // The leftover three go out with the next entries; with fewer than a batch waiting at the next flush
+  // interval, everything is written.
+  for (int i = 24; i <= 30; ++i) log.record(entry(i));
+  for (int i = 0; i < 2000 && log.written() < 30; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(log.written(), 30);
+  log.stop();
+  expect_entries_in_order(30);
 }
 
 TEST_P(AuditStoreTest, WriterWaitsInTheIdleClassAndLeavesItWhenBehindOrAwaited) {

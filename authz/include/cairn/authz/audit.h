@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -89,7 +90,7 @@ class AuditLog {
  private:
   void run();
   /// Appends `batch`, retrying while the store fails.
-  void write_batch(std::vector<catalog::AuditEntry>& batch);
+  void write_batch(std::span<catalog::AuditEntry> batch);
   /// Whether the writer must not wait in the idle class: catch_up_at entries wait, someone waits in
   /// flush(), or it is stopping. mutex_ held.
   bool behind() const;
@@ -107,9 +108,12 @@ class AuditLog {
   std::condition_variable drained_;
   std::vector<catalog::AuditEntry> queue_;  ///< recorded, not yet taken by the writer
   std::vector<catalog::AuditEntry> spare_;  ///< an empty vector with capacity, swapped in for queue_
-  std::int64_t enqueued_ = 0;               ///< total ever queued
-  std::int64_t written_ = 0;                ///< total appended
-  int flush_waiters_ = 0;                   ///< threads in flush()
+  /// Taken by the writer and not yet written: fewer than a batch, left over while full batches were
+  /// waiting; written first in the writer's next round. Only the writer touches it.
+  std::vector<catalog::AuditEntry> carry_;
+  std::int64_t enqueued_ = 0;  ///< total ever queued
+  std::int64_t written_ = 0;   ///< total appended
+  int flush_waiters_ = 0;      ///< threads in flush()
   bool stopping_ = false;
   bool stopped_ = false;
   bool may_leave_background_ = false;       ///< the writer can be returned from the idle class; mutex_

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -219,7 +220,7 @@ class Store {
   /// Appends `entries` in order in one transaction, serialised with every other appender on the store
   /// (PostgreSQL: a transaction-level advisory lock): assigns seq (previous last + 1, …), prev_hash (the
   /// previous entry's hash) and hash = hasher(entry), and writes them back into `entries`.
-  virtual void append_audit(std::vector<AuditEntry>& entries, const AuditHasher& hasher) = 0;
+  virtual void append_audit(std::span<AuditEntry> entries, const AuditHasher& hasher) = 0;
   /// Entries matching `query` in seq order.
   virtual Page<AuditEntry> query_audit(const AuditQuery& query, const PageRequest& page) = 0;
   /// Up to `limit` entries with seq > after_seq, in seq order (for verification).
