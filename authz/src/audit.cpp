@@ -105,9 +105,7 @@ std::string audit_hash(const catalog::AuditEntry& entry) {
   thread_local std::string form;
   form.clear();
   put_canonical_form(form, entry);
-  std::string hex(64, '\0');
-  detail::hex_encode_to(detail::sha256(form), hex.data());
-  return hex;
+  return detail::hex_encode(detail::sha256(form));
 }
 
 AuditVerification verify_audit(catalog::Store& store,
@@ -331,8 +329,8 @@ void AuditLog::run() {
       rest = rest.subspan(n);
     };
     if (!carry_.empty()) {
-      move_into_carry(
-          std::min(rest.size(), options_.batch_size - std::min(options_.batch_size, carry_.size())));
+      // carry_ holds fewer than batch_size entries: it is completed from the front of what was taken.
+      move_into_carry(std::min(rest.size(), options_.batch_size - carry_.size()));
       if (carry_.size() >= options_.batch_size || !whole_batches_only) {
         write(carry_);
         carry_.clear();

@@ -14,19 +14,13 @@
 #include <filesystem>
 
 #include "cairn/catalog/error.h"
+#include "cairn/catalog/text_util.h"
 
 namespace cairn::authz::detail {
 namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
 constexpr char kBase64Alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 int base64_value(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -41,28 +35,47 @@ int base64_value(char c) {
   throw Error(ErrorCode::FailedPrecondition, what + " " + path + ": " + std::strerror(errno));
 }
 
+/// Writes the lower-case hex of `size` bytes at `data` to `out` (2 * `size` characters).
+void encode_hex(const unsigned char* data, std::size_t size, char* out) {
+  for (std::size_t i = 0; i < size; ++i) {
+    *out++ = kHexDigits[data[i] >> 4];
+    *out++ = kHexDigits[data[i] & 0x0f];
+  }
+}
+
 }  // namespace
 
 std::string hex_encode(std::string_view data) {
-  std::string out;
-  out.reserve(data.size() * 2);
-  for (unsigned char c : data) {
-    out.push_back(kHexDigits[c >> 4]);
-    out.push_back(kHexDigits[c & 0x0f]);
-  }
+  std::string out(data.size() * 2, '\0');
+  encode_hex(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
   return out;
+}
+
+void hex_encode_to(const Digest& digest, char* out) {
+  encode_hex(digest.data(), digest.size(), out);
+}
+
+std::string hex_encode(const Digest& digest) {
+  std::string out(digest.size() * 2, '\0');
+  hex_encode_to(digest, out.data());
+  return out;
+}
+
+bool hex_decode_to(std::string_view hex, unsigned char* out, std::size_t size) {
+  if (hex.size() != 2 * size) return false;
+  for (std::size_t i = 0; i < size; ++i) {
+    const int hi = catalog::text::hex_digit_value(hex[2 * i]);
+    const int lo = catalog::text::hex_digit_value(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[i] = static_cast<unsigned char>((hi << 4) | lo);
+  }
+  return true;
 }
 
 std::optional<std::string> hex_decode(std::string_view hex) {
   if (hex.size() % 2 != 0) return std::nullopt;
-  std::string out;
-  out.reserve(hex.size() / 2);
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    const int hi = hex_value(hex[i]);
-    const int lo = hex_value(hex[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>((hi << 4) | lo));
-  }
+  std::string out(hex.size() / 2, '\0');
+  if (!hex_decode_to(hex, reinterpret_cast<unsigned char*>(out.data()), out.size())) return std::nullopt;
   return out;
 }
 
@@ -203,13 +216,6 @@ Digest hmac_sha256_digest(std::string_view key, std::string_view data) {
   }
   keyed = true;
   return mac;
-}
-
-void hex_encode_to(const Digest& digest, char* out) {
-  for (unsigned char c : digest) {
-    *out++ = kHexDigits[c >> 4];
-    *out++ = kHexDigits[c & 0x0f];
-  }
 }
 
 std::string sha256_raw(std::string_view data) {

@@ -12,6 +12,9 @@ namespace cairn::authz::detail {
 std::string hex_encode(std::string_view data);
 /// Bytes of a hex string (either case); nullopt when the length is odd or a character is not hex.
 std::optional<std::string> hex_decode(std::string_view hex);
+/// Decodes `hex` (either case) into exactly `size` bytes at `out`, without allocating; false when `hex` is
+/// not 2 * `size` hex digits (`out` is then unspecified).
+bool hex_decode_to(std::string_view hex, unsigned char* out, std::size_t size);
 
 /// Standard base64 with padding (RFC 4648 section 4).
 std::string base64_encode(std::string_view data);
@@ -27,6 +30,8 @@ Digest sha256(std::string_view data);
 Digest hmac_sha256_digest(std::string_view key, std::string_view data);
 /// Writes the 64 lower-case hex digits of `digest` to `out`.
 void hex_encode_to(const Digest& digest, char* out);
+/// Lower-case hex of `digest`.
+std::string hex_encode(const Digest& digest);
 
 /// Raw 32-byte SHA-256 digest.
 std::string sha256_raw(std::string_view data);

@@ -510,14 +510,8 @@ VerifyStatus verify_request_with_key(const RequestView& req, const SigV4Authoriz
                         detail::sha256(canonical));
   const detail::Digest expected = detail::hmac_sha256_digest(signing_key(), sts);
   detail::Digest claimed{};
-  bool claimed_is_hex = auth.signature.size() == 2 * claimed.size();
-  for (std::size_t i = 0; claimed_is_hex && i < claimed.size(); ++i) {
-    const int hi = catalog::text::hex_digit_value(auth.signature[2 * i]);
-    const int lo = catalog::text::hex_digit_value(auth.signature[2 * i + 1]);
-    claimed_is_hex = hi >= 0 && lo >= 0;
-    claimed[i] = static_cast<unsigned char>((hi << 4) | lo);
-  }
-  if (!claimed_is_hex || CRYPTO_memcmp(expected.data(), claimed.data(), expected.size()) != 0) {
+  if (!detail::hex_decode_to(auth.signature, claimed.data(), claimed.size()) ||
+      CRYPTO_memcmp(expected.data(), claimed.data(), expected.size()) != 0) {
     return fail(VerifyStatus::BadSignature, detail,
                 "the signature does not match (check the secret access key and how the request was signed)");
   }
